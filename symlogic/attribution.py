@@ -1,0 +1,53 @@
+"""Per-variable attributions from AND interactions (THEORY §2), a cross-check against peers."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from .masks import popcount
+from .transforms import n_from_length
+
+Table = TypeVar("Table", np.ndarray, torch.Tensor)
+
+__all__ = ["shapley_values", "banzhaf_values"]
+
+
+def _per_variable_sum(weighted: Table, n: int) -> Table:
+    """out[..., i] = Σ_{S∋i} weighted[..., S], in O(n·2^n)."""
+    lead = tuple(weighted.shape[:-1])
+    cols = []
+    for i in range(n):
+        half = weighted.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))[..., 1, :]
+        cols.append(half.sum(axis=(-2, -1)) if isinstance(half, np.ndarray) else half.sum(dim=(-2, -1)))
+    if isinstance(weighted, torch.Tensor):
+        return torch.stack(cols, dim=-1)
+    return np.stack(cols, axis=-1)
+
+
+def _weighted(interactions: Table, weights: np.ndarray) -> Table:
+    if isinstance(interactions, torch.Tensor):
+        w = torch.as_tensor(weights, dtype=interactions.dtype if interactions.is_floating_point() else torch.float64,
+                            device=interactions.device)
+        return interactions * w
+    return np.asarray(interactions, dtype=np.float64) * weights
+
+
+def shapley_values(and_interactions: Table) -> Table:
+    """Shapley values φ(i) = Σ_{S∋i} I_and(S)/|S| from AND (Harsanyi) interactions.
+
+    Efficiency: Σ_i φ(i) = v(N) − v(∅). Batched over leading axes.
+    """
+    n = n_from_length(int(and_interactions.shape[-1]))
+    size = popcount(n).astype(np.float64)
+    weights = np.divide(1.0, size, out=np.zeros_like(size), where=size > 0)
+    return _per_variable_sum(_weighted(and_interactions, weights), n)
+
+
+def banzhaf_values(and_interactions: Table) -> Table:
+    """Banzhaf values β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1} from AND interactions."""
+    n = n_from_length(int(and_interactions.shape[-1]))
+    weights = np.ldexp(1.0, -(popcount(n) - 1).astype(np.int32))
+    return _per_variable_sum(_weighted(and_interactions, weights), n)

@@ -1,0 +1,29 @@
+"""Error types. Every error says what went wrong, with the value, and what to do instead."""
+
+from __future__ import annotations
+
+
+class SymlogicError(Exception):
+    """Base class of every error symlogic raises on purpose."""
+
+
+class InputError(SymlogicError, ValueError):
+    """The caller passed something symlogic cannot use (wrong shape, NaN, bad names, ...)."""
+
+
+class ResourceError(SymlogicError, MemoryError):
+    """The requested work does not fit in memory; the message says how much it needs."""
+
+
+class ClaimSyntaxError(SymlogicError, ValueError):
+    """A claim does not parse; ``position`` is the offending character's index."""
+
+    def __init__(self, message: str, text: str, position: int) -> None:
+        pointer = text + "\n" + " " * position + "^"
+        super().__init__(f"{message} at character {position}:\n{pointer}")
+        self.text = text
+        self.position = position
+
+
+class BundleError(SymlogicError):
+    """An evidence bundle is unreadable, altered, or of an unknown format version."""

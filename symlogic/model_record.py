@@ -1,0 +1,223 @@
+"""Recording a torch model: masked inputs from variables and a baseline, and the scalar output.
+
+The masked sample x_T keeps the input elements of every variable in T and puts the baseline on the
+elements of the others; elements that belong to no variable are background and always kept
+(THEORY §1). The default output is the target class's log-odds z_y − logsumexp_{c≠y} z_c.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+import torch
+
+from .errors import InputError
+from .record import Record, record
+
+__all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint"]
+
+OutputSpec = Union[str, Callable[[torch.Tensor], torch.Tensor]]
+OUTPUTS = ("log-odds", "logit", "prob")
+
+
+def model_fingerprint(model: torch.nn.Module) -> str:
+    """SHA-256 over the names, dtypes, shapes and bytes of the model's parameters and buffers."""
+    h = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().to("cpu").contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def tensor_fingerprint(*tensors: torch.Tensor) -> str:
+    """SHA-256 over the dtypes, shapes and bytes of the given tensors."""
+    h = hashlib.sha256()
+    for tensor in tensors:
+        t = tensor.detach().to("cpu").contiguous()
+        h.update(f"{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def scalar_output(logits: torch.Tensor, target: int | None, output: OutputSpec) -> torch.Tensor:
+    """The scalar v from a batch of model outputs [B, C] (or [B] / [B, 1] for one logit), in float64.
+
+    - "log-odds": log p_y/(1 − p_y) = z_y − logsumexp_{c≠y} z_c (stable); for a single logit z,
+      the logit itself is the log-odds of the positive class (and −z of the negative one).
+    - "logit": z_y.  - "prob": softmax(z)_y (sigmoid for a single logit).
+    - a callable: applied to the raw outputs, must return [B].
+    """
+    if callable(output):
+        out = output(logits)
+        return torch.as_tensor(out).reshape(-1).to(torch.float64)
+    z = logits.to(torch.float64)
+    if z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1):
+        z = z.reshape(-1)
+        sign = -1.0 if target == 0 else 1.0
+        if output == "prob":
+            return torch.sigmoid(sign * z)
+        return sign * z
+    if z.ndim != 2:
+        raise InputError(f"the model returned shape {tuple(logits.shape)}; expected [B, classes] or [B]; pass output=callable to reduce it")
+    if target is None or not 0 <= target < z.shape[1]:
+        raise InputError(f"target class {target} is out of range for {z.shape[1]} classes")
+    if output == "logit":
+        return z[:, target]
+    if output == "prob":
+        return torch.softmax(z, dim=1)[:, target]
+    others = torch.cat([z[:, :target], z[:, target + 1 :]], dim=1)
+    return z[:, target] - torch.logsumexp(others, dim=1)
+
+
+def variable_membership(variables: Any, shape: Sequence[int]) -> torch.Tensor:
+    """Boolean [n, numel]: row i marks the input elements variable i controls.
+
+    ``variables`` is either a boolean array of shape [n, *shape], or a sequence of index groups,
+    each a sequence of flat indices into the input (or of index tuples into ``shape``).
+    Overlapping, empty or out-of-range groups are errors.
+    """
+    numel = int(np.prod(shape)) if len(shape) else 1
+    if isinstance(variables, (np.ndarray, torch.Tensor)) and np.asarray(variables).dtype == bool:
+        arr = torch.as_tensor(np.asarray(variables))
+        if tuple(arr.shape[1:]) != tuple(shape):
+            raise InputError(f"a membership array must have shape [n, *x.shape] = [n, {', '.join(map(str, shape))}], got {tuple(arr.shape)}")
+        member = arr.reshape(arr.shape[0], numel)
+    else:
+        groups = list(variables)
+        member = torch.zeros(len(groups), numel, dtype=torch.bool)
+        for i, group in enumerate(groups):
+            flat = []
+            for item in np.atleast_1d(np.asarray(group, dtype=object)) if not isinstance(group, int) else [group]:
+                if isinstance(item, tuple):
+                    if len(item) != len(shape) or any(not 0 <= int(k) < s for k, s in zip(item, shape)):
+                        raise InputError(f"variable {i}: index {item} is out of range for an input of shape {tuple(shape)}")
+                    flat.append(int(np.ravel_multi_index(tuple(int(k) for k in item), tuple(shape))))
+                else:
+                    k = int(item)
+                    if not 0 <= k < numel:
+                        raise InputError(f"variable {i}: flat index {k} is out of range 0 … {numel - 1} for an input of shape {tuple(shape)}")
+                    flat.append(k)
+            member[i, flat] = True
+    if member.shape[0] == 0:
+        raise InputError("no variables given; pass at least one index group")
+    empty = [i for i in range(member.shape[0]) if not bool(member[i].any())]
+    if empty:
+        raise InputError(f"variables {empty} control no input element; every variable needs at least one")
+    overlap = member.sum(dim=0) > 1
+    if bool(overlap.any()):
+        k = int(torch.nonzero(overlap)[0, 0])
+        owners = [i for i in range(member.shape[0]) if bool(member[i, k])]
+        raise InputError(f"variables {owners} overlap at input element {k}; each element may belong to one variable only")
+    return member
+
+
+@contextlib.contextmanager
+def _eval_mode(model: torch.nn.Module) -> Iterator[None]:
+    """Run in eval mode (no dropout, fixed batch-norm statistics) and restore the mode after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def record_model(
+    model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    x: Any,
+    baseline: Any,
+    variables: Any,
+    target: int | None = None,
+    output: OutputSpec = "log-odds",
+    *,
+    names: Sequence[str] | None = None,
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+    checkpoint: str | None = None,
+    progress: bool | None = None,
+    baseline_name: str | None = None,
+) -> Record:
+    """Record a model's scalar output on all 2^n masked versions of one input ``x``.
+
+    Args:
+        model: a torch module (or callable) taking a batch [B, *x.shape] and returning logits.
+        x: the input, without batch axis.
+        baseline: same shape as ``x`` (or broadcastable to it): the value of masked elements.
+        variables: which input elements each variable controls (see :func:`variable_membership`).
+        target: the class whose output is recorded (default: the model's prediction on ``x``).
+        output: "log-odds" (default), "logit", "prob", or a callable on the raw outputs.
+        names, batch_size, device, checkpoint, progress: as in :func:`symlogic.record`.
+        baseline_name: a description of the baseline to keep in the record.
+    """
+    if not (callable(output) or output in OUTPUTS):
+        raise InputError(f"output must be one of {OUTPUTS} or a callable, got {output!r}")
+    dev = torch.device(device) if device is not None else _module_device(model)
+    x_t = torch.as_tensor(x)
+    if not x_t.is_floating_point():
+        x_t = x_t.to(torch.get_default_dtype()) if not _integer_model_input(model) else x_t
+    base_t = torch.as_tensor(baseline, dtype=x_t.dtype)
+    try:
+        base_t = torch.broadcast_to(base_t, x_t.shape).clone()
+    except RuntimeError as exc:
+        raise InputError(
+            f"baseline of shape {tuple(base_t.shape)} does not match the input of shape {tuple(x_t.shape)}; "
+            "pass a baseline of the input's shape (or a scalar)"
+        ) from exc
+    member = variable_membership(variables, tuple(x_t.shape))
+    n = member.shape[0]
+    x_dev, base_dev = x_t.to(dev).reshape(-1), base_t.to(dev).reshape(-1)
+    member_f = member.to(dev, torch.float32)
+    is_module = isinstance(model, torch.nn.Module)
+
+    with (_eval_mode(model) if is_module else contextlib.nullcontext()), torch.inference_mode():
+        if target is None and output in ("log-odds", "logit", "prob"):
+            full = model(x_dev.reshape(1, *x_t.shape))
+            target = _predicted_class(full)
+
+        def fn(masks: torch.Tensor) -> torch.Tensor:
+            present = (masks.to(torch.float32) @ member_f) > 0  # [B, numel]: element kept
+            batch = torch.where(present, x_dev, base_dev).reshape(masks.shape[0], *x_t.shape)
+            return scalar_output(model(batch), target, output)
+
+        rec = record(
+            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
+            checkpoint_key=tensor_fingerprint(x_t, base_t, member) + (model_fingerprint(model) if is_module else ""),
+            progress=progress,
+            output=output if isinstance(output, str) else getattr(output, "__name__", "custom"),
+            baseline=baseline_name or _describe_baseline(base_t),
+            model_fingerprint=model_fingerprint(model) if is_module else None,
+            input_fingerprint=tensor_fingerprint(x_t, base_t),
+            meta={"target": target, "input_shape": list(x_t.shape), "model": type(model).__name__},
+        )
+    return rec
+
+
+def _module_device(model: Any) -> torch.device:
+    if isinstance(model, torch.nn.Module):
+        for p in model.parameters():
+            return p.device
+    return torch.device("cpu")
+
+
+def _integer_model_input(model: Any) -> bool:
+    """Token models take integer ids; keep integer inputs as they are for them."""
+    return isinstance(model, torch.nn.Module) and any(isinstance(m, torch.nn.Embedding) for m in model.modules())
+
+
+def _predicted_class(full: torch.Tensor) -> int:
+    z = full.reshape(1, -1) if full.ndim <= 1 else full.reshape(full.shape[0], -1)
+    if z.shape[1] == 1:
+        return int(z[0, 0] > 0)
+    return int(torch.argmax(z[0]))
+
+
+def _describe_baseline(base: torch.Tensor) -> str:
+    flat = base.reshape(-1)
+    if flat.numel() and bool((flat == flat[0]).all()):
+        return f"constant {float(flat[0])!r}"
+    return f"tensor of shape {tuple(base.shape)} (sha256 {tensor_fingerprint(base)[:16]})"

@@ -1,0 +1,57 @@
+"""A small progress bar on stderr that appears only when work takes more than a moment."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """Counts finished units and draws ``label [#####     ] 52% 3.1 s`` once ``delay`` seconds passed.
+
+    ``enabled=None`` shows the bar only when stderr is a terminal or ``force`` is set by the caller;
+    ``enabled=False`` never draws. Use as a context manager so the line is closed at the end.
+    """
+
+    def __init__(self, total: int, label: str, *, enabled: bool | None = None, delay: float = 1.5,
+                 stream: TextIO | None = None) -> None:
+        self.total = max(int(total), 1)
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else bool(enabled)
+        self.delay = delay
+        self.done = 0
+        self.start = time.perf_counter()
+        self._last_draw = 0.0
+        self._drawn = False
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def update(self, units: int = 1) -> None:
+        self.done += units
+        now = time.perf_counter()
+        if self.enabled and now - self.start >= self.delay and (now - self._last_draw > 0.2 or self.done >= self.total):
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        frac = min(self.done / self.total, 1.0)
+        width = 30
+        bar = "#" * int(frac * width)
+        self.stream.write(f"\r{self.label} [{bar:<{width}}] {frac:4.0%} {now - self.start:6.1f} s")
+        self.stream.flush()
+        self._last_draw = now
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self._draw(time.perf_counter())
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False

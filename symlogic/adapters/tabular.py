@@ -1,0 +1,230 @@
+"""Tabular data: one variable per column (or per group of columns), masked to a baseline row.
+
+The baseline row is the column mean or median of a reference data matrix, zero, or given. Columns
+not chosen as variables are background: they keep the row's own value on every mask (THEORY §1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from ..masks import check_names
+from ..model_record import OutputSpec, record_model
+from ..record import Record
+from .callable import add_meta, masked_inputs, model_dtype
+
+__all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
+
+#: Named baselines: column mean / median of ``reference``, or zero.
+TABULAR_BASELINES = ("mean", "median", "zero")
+
+def _as_array(data: Any, what: str) -> np.ndarray:
+    if isinstance(data, torch.Tensor):
+        data = data.detach().to("cpu", torch.float64).numpy()
+    elif hasattr(data, "to_numpy"):  # pandas without importing it
+        data = data.to_numpy()
+    try:
+        return np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} must be numeric (a numpy array, torch tensor or DataFrame of numbers): {exc}") from exc
+
+
+@dataclass
+class TabularAdapter:
+    """One row of tabular data with its columns as input variables.
+
+    Args:
+        model: a torch module (or callable) taking a float batch [B, d] and returning logits.
+        x: the row to explain, d numbers (array, tensor, list or pandas Series).
+        reference: a data matrix [N, d] (array, tensor or DataFrame) for the "mean"/"median" baselines;
+            a DataFrame's column names are used when ``names`` is not given.
+        baseline: "mean" (default), "median", "zero", a number, or a row of d numbers.
+        columns: which columns are variables, in order: names or indices; an inner list/tuple makes
+            several columns one variable (e.g. a one-hot group). Default: every column. The others
+            are background and keep the row's values.
+        names: the d column names (default from a DataFrame ``reference``, else x0 … x{d−1}).
+        target: the class whose output is recorded (default: the model's prediction on ``x``).
+        output: "log-odds" (default), "logit", "prob" or a callable on the raw model outputs.
+
+    Attributes (resolved on construction):
+        input_tensor: ``x`` as the model reads it, [d], in the model's dtype.
+        baseline_tensor: the baseline row, [d].
+        membership: boolean [n, d]; row i marks the columns of variable i.
+        variable_names: one name per variable (the column name, "a+b" for a group).
+        column_indices: the column indices of each variable.
+        baseline_description: how the baseline was made, kept in the record.
+
+    Example:
+        >>> import torch
+        >>> from symlogic.adapters import TabularAdapter
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+        >>> data = torch.randn(50, 4)
+        >>> adapter = TabularAdapter(model, data[0], reference=data, baseline="median",
+        ...                          names=["age", "bmi", "bp", "s1"], columns=["age", "bp", "s1"])
+        >>> rec = adapter.record()
+        >>> rec.names, len(rec.values), rec.baseline
+        (('age', 'bp', 's1'), 8, 'median of reference (50 rows)')
+    """
+
+    model: Any
+    x: Any
+    reference: Any = None
+    baseline: str | float | Any = "mean"
+    columns: Sequence[Any] | None = None
+    names: Sequence[str] | None = None
+    target: int | None = None
+    output: OutputSpec = "log-odds"
+
+    input_tensor: torch.Tensor = field(init=False, repr=False)
+    baseline_tensor: torch.Tensor = field(init=False, repr=False)
+    membership: torch.Tensor = field(init=False, repr=False)
+    variable_names: tuple[str, ...] = field(init=False)
+    column_indices: tuple[tuple[int, ...], ...] = field(init=False)
+    baseline_description: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        row = _as_array(self.x, "x")
+        if row.ndim == 2 and row.shape[0] == 1:
+            row = row[0]
+        if row.ndim != 1:
+            raise InputError(f"x must be one row of d numbers, got shape {row.shape}; pass x[i] for row i of a matrix")
+        d = row.shape[0]
+        if not np.isfinite(row).all():
+            raise InputError(f"x has NaN or infinite values at columns {np.flatnonzero(~np.isfinite(row)).tolist()}; impute them first")
+        column_names = self.names
+        if column_names is None and hasattr(self.reference, "columns"):
+            column_names = [str(c) for c in self.reference.columns]
+        column_names = check_names(column_names, d)
+        ref = None
+        if self.reference is not None:
+            ref = _as_array(self.reference, "reference")
+            if ref.ndim != 2 or ref.shape[1] != d:
+                raise InputError(f"reference must be a matrix [N, d] with d = {d} columns like x, got shape {ref.shape}")
+            if ref.shape[0] == 0:
+                raise InputError("reference has no rows; pass at least one row of data")
+        base, self.baseline_description = self._resolve_baseline(ref, d)
+        groups = self._resolve_columns(column_names, d)
+        self.column_indices = tuple(groups)
+        self.variable_names = tuple("+".join(column_names[c] for c in g) for g in groups)
+        member = torch.zeros(len(groups), d, dtype=torch.bool)
+        for i, g in enumerate(groups):
+            member[i, list(g)] = True
+        self.membership = member
+        dtype = model_dtype(self.model)
+        self.input_tensor = torch.as_tensor(row, dtype=dtype)
+        self.baseline_tensor = torch.as_tensor(base, dtype=dtype)
+        self.names = column_names
+
+    def _resolve_baseline(self, ref: np.ndarray | None, d: int) -> tuple[np.ndarray, str]:
+        b = self.baseline
+        if isinstance(b, str):
+            if b not in TABULAR_BASELINES:
+                raise InputError(f"unknown baseline {b!r}; use one of {TABULAR_BASELINES}, a number, or a row of {d} numbers")
+            if b == "zero":
+                return np.zeros(d), "zero"
+            if ref is None:
+                raise InputError(f"baseline {b!r} needs reference data: pass reference=<matrix [N, {d}]> (e.g. the training set), or use baseline='zero'")
+            with np.errstate(all="ignore"):
+                vals = np.nanmean(ref, axis=0) if b == "mean" else np.nanmedian(ref, axis=0)
+            if not np.isfinite(vals).all():
+                raise InputError(f"the reference {b} is NaN at columns {np.flatnonzero(~np.isfinite(vals)).tolist()} (no finite values there)")
+            return vals, f"{b} of reference ({ref.shape[0]} rows)"
+        vals = _as_array(b, "baseline")
+        if vals.ndim == 0:
+            return np.full(d, float(vals)), f"constant {float(vals)!r}"
+        if vals.shape != (d,):
+            raise InputError(f"a baseline row must have d = {d} values like x, got shape {vals.shape}")
+        if not np.isfinite(vals).all():
+            raise InputError(f"the baseline row has NaN or infinite values at columns {np.flatnonzero(~np.isfinite(vals)).tolist()}")
+        return vals, "given row"
+
+    def _resolve_columns(self, column_names: tuple[str, ...], d: int) -> list[tuple[int, ...]]:
+        if self.columns is None:
+            return [(c,) for c in range(d)]
+        if isinstance(self.columns, (str, int)):
+            raise InputError(f"columns must be a list of column names or indices, got {self.columns!r}; wrap it: [{self.columns!r}]")
+        index = {name: i for i, name in enumerate(column_names)}
+
+        def one(col: Any) -> int:
+            if isinstance(col, (int, np.integer)) and not isinstance(col, bool):
+                if not 0 <= int(col) < d:
+                    raise InputError(f"column index {col} is out of range 0 … {d - 1}")
+                return int(col)
+            if isinstance(col, str):
+                if col not in index:
+                    raise InputError(f"unknown column {col!r}; the columns are {list(column_names)}")
+                return index[col]
+            raise InputError(f"a column must be a name or an index, got {col!r}")
+
+        groups: list[tuple[int, ...]] = []
+        for item in self.columns:
+            group = tuple(one(c) for c in item) if isinstance(item, (list, tuple)) else (one(item),)
+            if not group:
+                raise InputError("an empty column group makes a variable that controls nothing; remove it")
+            groups.append(group)
+        if not groups:
+            raise InputError("columns is empty; pass at least one column (or columns=None for all)")
+        seen: dict[int, int] = {}
+        for i, g in enumerate(groups):
+            for c in g:
+                if c in seen:
+                    raise InputError(f"column {column_names[c]!r} is listed twice (variables {seen[c]} and {i}); each column may belong to one variable")
+                seen[c] = i
+        return groups
+
+    @property
+    def n_variables(self) -> int:
+        """Number of variables."""
+        return len(self.variable_names)
+
+    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
+        """The masked rows [B, d] the model sees for int masks (bit i = variable i present) or a bool batch."""
+        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)
+
+    def record(
+        self,
+        *,
+        batch_size: int | None = None,
+        device: torch.device | str | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
+    ) -> Record:
+        """Record the model on all 2^n masked rows (see :func:`symlogic.record_model`)."""
+        rec = record_model(
+            self.model, self.input_tensor, self.baseline_tensor, self.membership, target=self.target, output=self.output,
+            names=self.variable_names, batch_size=batch_size, device=device,
+            checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
+            baseline_name=self.baseline_description,
+        )
+        return add_meta(
+            rec, adapter="tabular", columns=[list(g) for g in self.column_indices], column_names=list(self.names or ()),
+            baseline_row=self.baseline_tensor.tolist(),
+        )
+
+
+def record_tabular(
+    model: Any,
+    x: Any,
+    reference: Any = None,
+    baseline: str | float | Any = "mean",
+    columns: Sequence[Any] | None = None,
+    names: Sequence[str] | None = None,
+    *,
+    target: int | None = None,
+    output: OutputSpec = "log-odds",
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> Record:
+    """``TabularAdapter(model, x, ...).record(...)`` in one call; see :class:`TabularAdapter`."""
+    adapter = TabularAdapter(model, x, reference, baseline, columns, names, target=target, output=output)
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)

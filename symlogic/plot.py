@@ -1,0 +1,365 @@
+"""Pictures of a logic model: concept strengths, order profile, error curve, fit (THEORY §3–§5).
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot, no change
+to matplotlib's global backend), returns it, and saves it when given a path (``.svg`` or ``.png``).
+Sizes are in pixels and honoured exactly, so pictures line up in reports and tests can check them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .logic import LogicModel, Term
+
+__all__ = [
+    "AND_COLOR",
+    "OR_COLOR",
+    "new_figure",
+    "save_figure",
+    "figure_to_svg",
+    "order_profile",
+    "plot_concept_strengths",
+    "plot_order_profile",
+    "plot_error_curve",
+    "plot_fit",
+]
+
+PathLike = Union[str, Path]
+TermSource = Union["LogicModel", Iterable["Term"]]
+
+AND_COLOR = "#1f5fa8"  # blue: all of the variables
+OR_COLOR = "#e07b10"  # orange: any of the variables
+FORMATS = ("svg", "png")
+_MAX_LABEL = 48
+
+
+# ---- figure plumbing --------------------------------------------------------------------
+def _inches(pixels: int, dpi: float) -> float:
+    """pixels / dpi, nudged up so Agg's int() truncation gives back exactly ``pixels``."""
+    x = pixels / dpi
+    while int(x * dpi) < pixels:
+        x = math.nextafter(x, math.inf)
+    return x
+
+
+def new_figure(width: int = 800, height: int = 500, dpi: int = 100) -> "Figure":
+    """A Figure of exactly ``width`` × ``height`` pixels on an Agg canvas (headless, no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    width, height, dpi = int(width), int(height), int(dpi)
+    if width < 16 or height < 16 or dpi < 10:
+        raise InputError(f"figure size must be at least 16×16 pixels at dpi ≥ 10, got {width}×{height} at dpi {dpi}")
+    fig = Figure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _format_of(path: PathLike, fmt: str | None) -> str:
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise InputError(f"cannot save a picture as {fmt!r} ({path}); use a path ending in .svg or .png, or fmt='svg'/'png'")
+    return fmt
+
+
+def save_figure(fig: "Figure", path: PathLike, fmt: str | None = None) -> Path:
+    """Save at the figure's own size and dpi (no tight bbox, so the pixel size is what was asked)."""
+    import matplotlib
+
+    fmt = _format_of(path, fmt)
+    path = Path(path)
+    # Deterministic SVG ids; no date metadata, so saving twice gives the same bytes.
+    with matplotlib.rc_context({"svg.hashsalt": "symlogic", "svg.fonttype": "none"}):
+        fig.savefig(path, format=fmt, dpi=fig.dpi, metadata=_metadata(fmt))
+    return path
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    if fmt == "svg":
+        return {"Date": None, "Creator": None, "Format": None, "Type": None}
+    return {"Software": None}
+
+
+def figure_to_svg(fig: "Figure", id_prefix: str = "") -> str:
+    """The figure as an ``<svg>`` element ready to inline in HTML.
+
+    Drops the XML prolog, DOCTYPE and namespace URLs (the HTML parser supplies the SVG namespace),
+    so the result holds no URL; prefixes every element id with ``id_prefix`` so several figures can
+    share one page without id clashes. Text stays text (svg.fonttype none): searchable, any script.
+    """
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "symlogic", "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", dpi=fig.dpi, metadata=_metadata("svg"))
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg, count=0)
+    if id_prefix:
+        ids = set(re.findall(r'\bid="([^"]+)"', svg))
+        svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{id_prefix}{m.group(1)}"', svg)
+        svg = re.sub(r'(href="#|url\(#)([^")]+)', lambda m: m.group(1) + (id_prefix + m.group(2) if m.group(2) in ids else m.group(2)), svg)
+    return svg.strip()
+
+
+def _finish(fig: "Figure", path: PathLike | None, fmt: str | None) -> "Figure":
+    if path is not None:
+        save_figure(fig, path, fmt)
+    return fig
+
+
+def _short(text: str, limit: int = _MAX_LABEL) -> str:
+    """User text for a matplotlib label: cut to ``limit`` characters, and "$" escaped so a name
+    like "$5 off" is shown as written instead of being parsed as mathtext."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+def _terms_of(source: TermSource) -> list["Term"]:
+    """The non-bias terms of a LogicModel or of an iterable of Terms."""
+    concepts = getattr(source, "concepts", None)
+    terms = list(concepts) if concepts is not None else list(source)  # type: ignore[arg-type]
+    return [t for t in terms if t.kind != "bias"]
+
+
+# ---- concept strengths --------------------------------------------------------------------
+def plot_concept_strengths(source: TermSource, path: PathLike | None = None, *, top: int | None = None,
+                           width: int = 800, height: int | None = None, dpi: int = 100, fmt: str | None = None,
+                           title: str = "Concept strengths") -> "Figure":
+    """Horizontal bars of |coefficient| for each concept, strongest first; AND blue, OR orange.
+
+    Negative coefficients are hatched and every bar is labelled with its signed value.
+
+    Args:
+        source: a LogicModel or an iterable of Terms (the bias is skipped).
+        path: where to save (.svg/.png); nothing is saved when None.
+        top: show only the ``top`` strongest concepts.
+        width, height: size in pixels (height grows with the number of bars when None).
+    """
+    terms = sorted(_terms_of(source), key=lambda t: (-abs(t.coefficient), t.kind, t.mask))
+    if top is not None:
+        terms = terms[: max(int(top), 0)]
+    if height is None:
+        height = int(min(max(300, 90 + 22 * len(terms)), 4000))
+    fig = new_figure(width, height, dpi)
+    ax = fig.add_axes((0.34, 0.08, 0.6, 0.84))
+    if not terms:
+        _empty(ax, "no concepts")
+    else:
+        y = np.arange(len(terms))
+        values = np.array([abs(t.coefficient) for t in terms])
+        colors = [AND_COLOR if t.kind == "and" else OR_COLOR for t in terms]
+        bars = ax.barh(y, values, color=colors, edgecolor="black", linewidth=0.5)
+        for bar, t in zip(bars, terms):
+            if t.coefficient < 0:
+                bar.set_hatch("///")
+        ax.set_yticks(y, [_short(t.label(), 40) for t in terms], fontsize=_tick_size(len(terms), height))
+        ax.invert_yaxis()
+        span = float(values.max()) or 1.0
+        for yi, t in zip(y, terms):
+            ax.text(abs(t.coefficient) + 0.01 * span, yi, f"{t.coefficient:+.4g}", va="center", ha="left",
+                    fontsize=_tick_size(len(terms), height))
+        ax.set_xlim(0, span * 1.18)
+        ax.set_xlabel("|coefficient|")
+        _kind_legend(ax, negative=any(t.coefficient < 0 for t in terms))
+    ax.set_title(_short(title, 200))
+    return _finish(fig, path, fmt)
+
+
+def _tick_size(count: int, height: int) -> float:
+    return float(np.clip(0.55 * height / max(count, 1) / 1.6, 5.0, 10.0))
+
+
+def _kind_legend(ax: "Axes", negative: bool = False) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=AND_COLOR, edgecolor="black", label="AND (all present)"),
+               Patch(facecolor=OR_COLOR, edgecolor="black", label="OR (any present)")]
+    if negative:
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="negative"))
+    ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+
+
+def _empty(ax: "Axes", message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="gray")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+# ---- order profile ------------------------------------------------------------------------
+def order_profile(source: TermSource | Mapping[str, Any], *, threshold: float = 0.0) -> dict[str, dict[str, np.ndarray]]:
+    """Strength Σ|I| and count of concepts per order k, for AND and OR separately (THEORY §5).
+
+    Args:
+        source: a LogicModel, an iterable of Terms, or ``{"and": I_and, "or": I_or}`` with full
+            interaction tables of length 2^n (index = mask).
+        threshold: only entries with |I| ≥ threshold (and ≠ 0) count; e.g. the salience threshold.
+
+    Returns:
+        ``{"and": {"strength": [...], "count": [...]}, "or": {...}}``, arrays indexed by order 0…K.
+    """
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if isinstance(source, Mapping):
+        for kind in ("and", "or"):
+            table = np.asarray(source.get(kind, np.zeros(1)), dtype=np.float64).ravel()
+            n = int(table.size).bit_length() - 1
+            if table.size != 1 << n:
+                raise InputError(f"the {kind!r} interaction table has length {table.size}, not a power of two (2^n entries, index = mask)")
+            orders = np.bitwise_count(np.arange(table.size, dtype=np.uint64)).astype(np.int64)
+            pairs[kind] = (orders, table)
+    else:
+        terms = _terms_of(source)
+        for kind in ("and", "or"):
+            sel = [t for t in terms if t.kind == kind]
+            pairs[kind] = (np.array([t.order for t in sel], dtype=np.int64), np.array([t.coefficient for t in sel]))
+    top = 0
+    for orders, values in pairs.values():
+        keep = (np.abs(values) >= threshold) & (values != 0)
+        if keep.any():
+            top = max(top, int(orders[keep].max()))
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for kind, (orders, values) in pairs.items():
+        keep = (np.abs(values) >= threshold) & (values != 0)
+        out[kind] = {
+            "strength": np.bincount(orders[keep], weights=np.abs(values[keep]), minlength=top + 1)[: top + 1],
+            "count": np.bincount(orders[keep], minlength=top + 1)[: top + 1].astype(np.int64),
+        }
+    return out
+
+
+def plot_order_profile(source: TermSource | Mapping[str, Any], path: PathLike | None = None, *,
+                       threshold: float = 0.0, width: int = 900, height: int = 420, dpi: int = 100,
+                       fmt: str | None = None, title: str = "Concepts by order") -> "Figure":
+    """Two panels: strength Σ|coefficient| per order and number of concepts per order, AND vs OR.
+
+    ``source`` and ``threshold`` are as for :func:`order_profile`.
+    """
+    prof = order_profile(source, threshold=threshold)
+    fig = new_figure(width, height, dpi)
+    axes = fig.subplots(1, 2)
+    orders = np.arange(len(prof["and"]["count"]))
+    w = 0.4
+    for ax, key, label in ((axes[0], "strength", "Σ |coefficient|"), (axes[1], "count", "number of concepts")):
+        if prof["and"][key].sum() == 0 and prof["or"][key].sum() == 0:
+            _empty(ax, "no concepts")
+        else:
+            ax.bar(orders - w / 2, prof["and"][key], w, color=AND_COLOR, label="AND")
+            ax.bar(orders + w / 2, prof["or"][key], w, color=OR_COLOR, label="OR")
+            ax.set_xticks(orders)
+            ax.legend(fontsize=8)
+        ax.set_xlabel("order |S|")
+        ax.set_ylabel(label)
+    if orders.size:
+        axes[1].yaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(_short(title, 200))
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.28)
+    return _finish(fig, path, fmt)
+
+
+# ---- error curve ---------------------------------------------------------------------------
+def plot_error_curve(k_values: Sequence[float], eps_values: Sequence[float], path: PathLike | None = None, *,
+                     chosen_k: int | None = None, target: float | None = None, width: int = 700, height: int = 420,
+                     dpi: int = 100, fmt: str | None = None, title: str = "Error vs number of concepts") -> "Figure":
+    """The tightest ε = max_T |v(T) − f_k(T)| of the model built from the top-k concepts, against k.
+
+    A log scale is used when the errors span more than two decades. ``chosen_k`` marks the model
+    kept; ``target`` draws the requested tolerance.
+    """
+    k = np.asarray(k_values, dtype=np.float64).ravel()
+    eps = np.asarray(eps_values, dtype=np.float64).ravel()
+    if k.shape != eps.shape:
+        raise InputError(f"k_values and eps_values must have the same length, got {k.size} and {eps.size}")
+    if not (np.isfinite(k).all() and np.isfinite(eps).all()) or (eps < 0).any():
+        raise InputError("k_values and eps_values must be finite, and errors non-negative")
+    fig = new_figure(width, height, dpi)
+    ax = fig.add_subplot()
+    if k.size == 0:
+        _empty(ax, "no error curve")
+    else:
+        order = np.argsort(k, kind="stable")
+        ax.plot(k[order], eps[order], "o-", color=AND_COLOR, markersize=4, linewidth=1.5, label="ε (top-k model)")
+        positive = eps[eps > 0]
+        if positive.size and positive.max() / positive.min() > 100:
+            ax.set_yscale("log")
+        if target is not None:
+            ax.axhline(float(target), color="gray", linestyle="--", linewidth=1, label=f"target ε = {float(target):.3g}")
+        if chosen_k is not None and (k == chosen_k).any():
+            e = float(eps[k == chosen_k][0])
+            ax.plot([chosen_k], [e], "o", markersize=10, markerfacecolor="none", markeredgecolor="red",
+                    label=f"chosen k = {chosen_k} (ε = {e:.3g})")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("number of concepts k")
+    ax.set_ylabel("max |v − f| over all masks")
+    ax.set_title(_short(title, 200))
+    ax.grid(True, alpha=0.3)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
+    return _finish(fig, path, fmt)
+
+
+# ---- fit -----------------------------------------------------------------------------------
+def plot_fit(record_values: Sequence[float], model_values: Sequence[float], epsilon: float | None = None,
+             path: PathLike | None = None, *, width: int = 900, height: int = 420, dpi: int = 100,
+             fmt: str | None = None, title: str = "Recorded output vs logic model, all masks") -> "Figure":
+    """Left: v(T) against f(T) for every mask with the band |v − f| ≤ ε; right: histogram of v − f.
+
+    Points outside the band are red. ε defaults to the observed max |v − f|. Dense scatters are
+    rasterized so an SVG of 2^20 masks stays small.
+    """
+    v = np.asarray(record_values, dtype=np.float64).ravel()
+    f = np.asarray(model_values, dtype=np.float64).ravel()
+    if v.shape != f.shape:
+        raise InputError(f"record_values and model_values must have the same length (one per mask), got {v.size} and {f.size}")
+    if not (np.isfinite(v).all() and np.isfinite(f).all()):
+        raise InputError("record_values and model_values must be finite")
+    err = v - f
+    worst = float(np.abs(err).max()) if err.size else 0.0
+    eps = worst if epsilon is None else float(epsilon)
+    if not math.isfinite(eps) or eps < 0:
+        raise InputError(f"epsilon must be a finite non-negative number, got {epsilon!r}")
+    fig = new_figure(width, height, dpi)
+    ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    if v.size == 0:
+        _empty(ax, "no masks")
+        _empty(hx, "no masks")
+    else:
+        lo, hi = float(min(v.min(), f.min())), float(max(v.max(), f.max()))
+        pad = 0.05 * (hi - lo) or 1.0
+        line = np.array([lo - pad, hi + pad])
+        ax.fill_between(line, line - eps, line + eps, color=AND_COLOR, alpha=0.15, linewidth=0, label=f"|v − f| ≤ ε = {eps:.3g}")
+        ax.plot(line, line, color=AND_COLOR, linewidth=1)
+        outside = np.abs(err) > eps
+        dense = v.size > 5000
+        size = 4 if dense else 14
+        ax.scatter(f[~outside], v[~outside], s=size, color="black", alpha=0.6 if dense else 0.9, linewidths=0,
+                   rasterized=dense, label=f"masks ({v.size})")
+        if outside.any():
+            ax.scatter(f[outside], v[outside], s=size * 2, color="red", linewidths=0, rasterized=dense,
+                       label=f"outside band ({int(outside.sum())})")
+        ax.set_xlim(line)
+        ax.set_ylim(line)
+        ax.set_xlabel("logic model f(T)")
+        ax.set_ylabel("recorded output v(T)")
+        ax.legend(fontsize=8, loc="upper left")
+        bins = int(np.clip(np.sqrt(v.size), 10, 80))
+        hx.hist(err, bins=bins, color="gray")
+        for s in (-eps, eps):
+            hx.axvline(s, color=AND_COLOR, linestyle="--", linewidth=1)
+        hx.set_xlabel("v(T) − f(T)")
+        hx.set_ylabel("masks")
+        hx.set_title(f"max |v − f| = {worst:.3g}", fontsize=9)
+    fig.suptitle(_short(title, 200))
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.25)
+    return _finish(fig, path, fmt)

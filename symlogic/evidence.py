@@ -130,11 +130,33 @@ class Evidence:
         """Recompute every verdict, certificate and claim from the bundle's own data."""
         return _recheck(self, timeout)
 
-    def to_html(self, path: str | os.PathLike[str]) -> str:
-        """A self-contained HTML report (see :mod:`symlogic.report`)."""
-        from .report_bundle import write_evidence_report
+    def to_html(self, path: str | os.PathLike[str], *, error_curve_k: int = 12) -> str:
+        """A self-contained HTML report (formula, verdicts, claims, graph, pictures, provenance).
 
-        return write_evidence_report(self, path)
+        The error-vs-size curve (exact max error of the top-k concepts after a minimax refit) is
+        computed for k ≤ ``error_curve_k`` when the extraction is in the bundle; 0 leaves it out.
+        """
+        from .attribution import shapley_values
+        from .refit import error_curve
+        from .report import write_report
+        from .transforms import and_interactions
+
+        curve = None
+        if self.extraction is not None and error_curve_k > 0 and self.record.n <= 16:
+            c = error_curve(self.extraction, max_k=min(error_curve_k, max(len(self.logic_model), 1) + 4))
+            curve = {"k": c.k.tolist(), "epsilon": c.epsilon_refit.tolist(), "chosen_k": len(self.logic_model)}
+        verdict = dict(self.verdict, name="ε-equivalence with the recorded outputs")
+        manifest = self.manifest({})
+        provenance = {"symlogic": manifest["symlogic_version"], "created": manifest["created"],
+                      "format": f"{FORMAT} v{FORMAT_VERSION}", "record": manifest["record"],
+                      "extraction": manifest["extraction"] or {}}
+        provenance["record"] = {k: v for k, v in provenance["record"].items() if k != "names"}
+        out = write_report(path, title=f"symlogic evidence: {self.record.n} variables, {self.record.output}",
+                           formula_text=str(self.logic_model), formula_latex=self.logic_model.to_latex(),
+                           verdicts=[verdict], claims=self.claims, provenance=provenance, lm=self.logic_model,
+                           record_values=self.record.values, epsilon=float(self.verdict["epsilon"]),
+                           error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)))
+        return os.fspath(out)
 
 
 def _json_default(obj: Any) -> Any:

@@ -262,8 +262,10 @@ def plot_order_profile(source: TermSource | Mapping[str, Any], path: PathLike | 
             ax.legend(fontsize=8)
         ax.set_xlabel("order |S|")
         ax.set_ylabel(label)
-    if orders.size:
-        axes[1].yaxis.get_major_locator().set_params(integer=True)
+    if prof["and"]["count"].sum() + prof["or"]["count"].sum():
+        from matplotlib.ticker import MaxNLocator
+
+        axes[1].yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(_short(title, 200))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.28)
     return _finish(fig, path, fmt)

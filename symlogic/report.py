@@ -1,0 +1,284 @@
+"""One self-contained HTML report of a checked logic model: formula, verdicts, claims, pictures, provenance.
+
+The file references nothing outside itself: pictures are inline ``<svg>`` (from matplotlib, with
+namespace URLs and ids rewritten), CSS is one ``<style>`` block, there is no script, and a
+Content-Security-Policy forbids any fetch, so it opens the same offline, in a mail attachment or
+in an archive years later. Every user string is HTML-escaped.
+
+Stable hooks for tests and tools: ``id="summary"``, ``id="formula"``, ``id="terms"``,
+``id="verdicts"`` with ``class="verdict pass|fail|unknown"``, ``id="claims"`` with
+``class="claim pass|fail|unknown"``, ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``
+and ``id="provenance"``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import InputError
+from .plot import figure_to_svg, plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile
+
+if TYPE_CHECKING:
+    from .logic import LogicModel
+
+__all__ = ["render_report", "write_report"]
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+_CSS = """
+:root { --pass: #1b7a2f; --pass-bg: #e8f5eb; --fail: #b3261e; --fail-bg: #fdecea; --unk: #6b6b6b; --unk-bg: #f1f1f1; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto;
+       max-width: 1280px; padding: 1.5rem; color: #1d1d1d; background: #ffffff; line-height: 1.4; }
+h1 { font-size: 1.6rem; margin: 0 0 .5rem; } h2 { font-size: 1.25rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; margin-top: 2rem; }
+pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 4px; padding: .75rem; white-space: pre-wrap;
+      overflow-wrap: anywhere; font-size: .95rem; }
+.formula-text { font-size: 1.1rem; }
+table { border-collapse: collapse; margin: .5rem 0; font-size: .9rem; }
+th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th { background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.badge { display: inline-block; font-weight: 700; padding: .05rem .5rem; border-radius: 3px; color: #fff; margin-right: .5rem; }
+.verdict, .claim { border-left: 6px solid var(--unk); background: var(--unk-bg); padding: .6rem .9rem; margin: .6rem 0; border-radius: 3px; }
+.pass { border-left-color: var(--pass); background: var(--pass-bg); } .pass .badge { background: var(--pass); }
+.fail { border-left-color: var(--fail); background: var(--fail-bg); } .fail .badge { background: var(--fail); }
+.unknown .badge { background: var(--unk); }
+.verdict h3, .claim h3 { font-size: 1.05rem; margin: 0 0 .3rem; }
+.claim-text { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.meta { color: #444; font-size: .9rem; margin: .2rem 0; }
+.counterexample { margin-top: .4rem; } .counterexample caption { text-align: left; font-weight: 600; }
+.explanation { margin: .3rem 0 0; }
+figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: #444; font-size: .9rem; }
+#summary { font-size: 1.05rem; padding: .6rem .9rem; border-radius: 3px; }
+.and { color: #1f5fa8; font-weight: 600; } .or { color: #b35f00; font-weight: 600; }
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _value(x: Any) -> str:
+    """A value as readable, escaped text."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (float, np.floating)):
+        return _e(f"{float(x):.6g}")
+    if isinstance(x, (int, np.integer)):
+        return _e(int(x))
+    if isinstance(x, (list, tuple)) and all(not isinstance(v, (dict, list, tuple)) for v in x):
+        return _e(", ".join(str(v) for v in x)) if x else "(none)"
+    if isinstance(x, (dict, list, tuple)):
+        return _e(json.dumps(x, ensure_ascii=False, default=str))
+    return _e(x)
+
+
+def _status(holds: Any) -> tuple[str, str]:
+    if holds is True or (isinstance(holds, np.bool_) and bool(holds)):
+        return "pass", "PASS"
+    if holds is False or (isinstance(holds, np.bool_) and not bool(holds)):
+        return "fail", "FAIL"
+    return "unknown", "UNKNOWN"
+
+
+def _kv_table(items: Mapping[str, Any], caption: str = "", cls: str = "") -> str:
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_value(v)}</td></tr>" for k, v in items.items())
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return f'<table class="{_e(cls)}">{cap}{rows}</table>'
+
+
+def _counterexample(cx: Any) -> str:
+    if cx is None:
+        return ""
+    if not isinstance(cx, Mapping):
+        return f'<p class="counterexample">Counterexample: {_value(cx)}</p>'
+    return _kv_table(cx, "Counterexample", "counterexample")
+
+
+def _verdict(v: Mapping[str, Any]) -> str:
+    cls, word = _status(v.get("holds"))
+    parts = [f'<div class="verdict {cls}" data-holds="{cls}">',
+             f'<h3><span class="badge">{word}</span><span class="name">{_e(v.get("name", "verdict"))}</span></h3>']
+    meta = []
+    for key, label in (("epsilon", "ε"), ("max_error", "max |v − f|"), ("engines", "engines"), ("seconds", "seconds")):
+        if key in v and v[key] is not None:
+            meta.append(f'{_e(label)}: <span class="{_e(key)}">{_value(v[key])}</span>')
+    if meta:
+        parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    extra = {k: x for k, x in v.items() if k not in ("name", "holds", "epsilon", "max_error", "engines", "seconds", "counterexample")}
+    if extra:
+        parts.append(_kv_table(extra, "", "details"))
+    parts.append(_counterexample(v.get("counterexample")))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _claim(c: Mapping[str, Any]) -> str:
+    cls, word = _status(c.get("holds"))
+    parts = [f'<div class="claim {cls}" data-holds="{cls}">',
+             f'<h3><span class="badge">{word}</span><span class="claim-text">{_e(c.get("claim", ""))}</span></h3>']
+    meta = []
+    for key in ("route", "engines", "seconds"):
+        if key in c and c[key] is not None:
+            meta.append(f'{_e(key)}: <span class="{_e(key)}">{_value(c[key])}</span>')
+    if meta:
+        parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    if c.get("explanation"):
+        parts.append(f'<p class="explanation">{_e(c["explanation"])}</p>')
+    extra = {k: x for k, x in c.items() if k not in ("claim", "holds", "route", "engines", "seconds", "counterexample", "explanation")}
+    if extra:
+        parts.append(_kv_table(extra, "", "details"))
+    parts.append(_counterexample(c.get("counterexample")))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested provenance as (dotted key, value) rows."""
+    rows: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            rows += _flatten(v, key + ".")
+        else:
+            rows.append((key, v))
+    return rows
+
+
+def _terms_table(lm: "LogicModel") -> str:
+    total = sum(abs(t.coefficient) for t in lm.concepts) or 1.0
+    rows = [f'<tr><td>bias</td><td>—</td><td class="num">{_value(lm.bias)}</td>'
+            f'<td class="num">{_e(lm.terms[0].to_dict()["coefficient_exact"])}</td><td class="num">0</td><td class="num">—</td></tr>']
+    for t in lm.concepts:
+        d = t.to_dict()
+        rows.append(f'<tr class="term {t.kind}"><td class="{t.kind}">{t.kind.upper()}</td><td>{_e(", ".join(t.names))}</td>'
+                    f'<td class="num">{_value(t.coefficient)}</td><td class="num">{_e(d["coefficient_exact"])}</td>'
+                    f'<td class="num">{t.order}</td><td class="num">{abs(t.coefficient) / total:.1%}</td></tr>')
+    head = "<tr><th>kind</th><th>variables</th><th>coefficient</th><th>exact</th><th>order</th><th>share</th></tr>"
+    return f'<table id="terms">{head}{"".join(rows)}</table>'
+
+
+def _curve(error_curve: Any) -> tuple[list[float], list[float], int | None]:
+    """Accept (k_values, eps_values) or a mapping with k/epsilon (and optional chosen_k)."""
+    if isinstance(error_curve, Mapping):
+        k = error_curve.get("k", error_curve.get("k_values"))
+        eps = error_curve.get("epsilon", error_curve.get("eps", error_curve.get("eps_values")))
+        if k is None or eps is None:
+            raise InputError(f"error_curve needs keys 'k' and 'epsilon', got {sorted(error_curve)}")
+        return list(k), list(eps), error_curve.get("chosen_k")
+    try:
+        k, eps = error_curve
+    except (TypeError, ValueError):
+        raise InputError("error_curve must be (k_values, eps_values) or {'k': [...], 'epsilon': [...]}") from None
+    return list(k), list(eps), None
+
+
+def _figure(fig_id: str, svg: str, caption: str) -> str:
+    return f'<figure id="{fig_id}">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _default_epsilon(verdicts: Sequence[Mapping[str, Any]]) -> float | None:
+    for v in verdicts:
+        eps = v.get("epsilon")
+        if isinstance(eps, (int, float, np.floating)) and not isinstance(eps, bool) and math.isfinite(float(eps)):
+            return float(eps)
+    return None
+
+
+def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts: Sequence[Mapping[str, Any]],
+                  claims: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], lm: "LogicModel",
+                  record_values: Sequence[float] | np.ndarray | None = None,
+                  model_values: Sequence[float] | np.ndarray | None = None, epsilon: float | None = None,
+                  error_curve: Any = None, shapley: Sequence[float] | np.ndarray | None = None) -> str:
+    """The report as one self-contained HTML string.
+
+    Args:
+        title: page title.
+        formula_text: the readable formula (e.g. ``str(lm)`` or the SymPy string).
+        formula_latex: its LaTeX source, shown in a collapsible block.
+        verdicts: dicts with ``name``, ``holds``, and optionally ``epsilon``, ``max_error``,
+            ``engines``, ``seconds``, ``counterexample`` (a dict, e.g. mask and present variables);
+            other keys are listed as details.
+        claims: dicts with ``claim``, ``holds`` and optionally ``route``, ``engines``,
+            ``counterexample``, ``explanation``.
+        provenance: fingerprints, settings, versions; nested dicts become dotted keys.
+        lm: the logic model (term table, graph, strengths, order profile).
+        record_values: v on all 2^n masks; with it the report shows the fit picture.
+        model_values: f on all masks (defaults to ``lm.table()`` when record_values is given).
+        epsilon: the proven bound; defaults to the first verdict's ``epsilon``.
+        error_curve: ``(k_values, eps_values)`` or ``{"k": …, "epsilon": …, "chosen_k": …}``.
+        shapley: per-variable attributions for the graph (defaults to the model's own).
+    """
+    if epsilon is None:
+        epsilon = _default_epsilon(verdicts)
+    if record_values is not None:
+        record_values = np.asarray(record_values, dtype=np.float64).ravel()
+        if record_values.size != 1 << lm.n:
+            raise InputError(f"record_values must hold one output per mask (2^{lm.n} = {1 << lm.n}), got {record_values.size}")
+        model_values = lm.table() if model_values is None else np.asarray(model_values, dtype=np.float64).ravel()
+
+    from .graph import render, to_networkx
+
+    g = to_networkx(lm, shapley=shapley, epsilon=epsilon, record_values=record_values)
+    pictures = [_figure("strengths", figure_to_svg(plot_concept_strengths(lm, width=900), "s-"),
+                        "Concepts by |coefficient| (AND blue, OR orange, negative hatched)."),
+                _figure("order-profile", figure_to_svg(plot_order_profile(lm), "o-"),
+                        "Strength and number of concepts per order |S|.")]
+    if error_curve is not None:
+        k, eps, chosen = _curve(error_curve)
+        pictures.append(_figure("error-curve", figure_to_svg(plot_error_curve(k, eps, chosen_k=chosen, target=epsilon), "e-"),
+                                "Tightest ε of the model built from the top-k concepts."))
+    if record_values is not None and model_values is not None:
+        pictures.append(_figure("fit", figure_to_svg(plot_fit(record_values, model_values, epsilon), "f-"),
+                                "Recorded output v(T) against the logic model f(T) on every mask, with the ε band."))
+
+    n_pass = sum(_status(v.get("holds"))[0] == "pass" for v in verdicts)
+    c_pass = sum(_status(c.get("holds"))[0] == "pass" for c in claims)
+    everything = n_pass == len(verdicts) and c_pass == len(claims)
+    summary_cls = "pass" if everything else "fail"
+    summary = (f'<p id="summary" class="{summary_cls}"><span class="badge">{"PASS" if everything else "FAIL"}</span>'
+               f'{n_pass} of {len(verdicts)} verdicts hold; {c_pass} of {len(claims)} claims hold. '
+               f'{lm.n} variables, {len(lm.concepts)} concepts'
+               + (f", ε = {_value(epsilon)}" if epsilon is not None else "") + ".</p>")
+
+    prov_rows = "".join(f"<tr><th>{_e(k)}</th><td>{_value(v)}</td></tr>" for k, v in _flatten(provenance))
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        summary,
+        '<section id="formula"><h2>Formula</h2>',
+        f'<pre class="formula-text">{_e(formula_text)}</pre>',
+        f'<details><summary>LaTeX source</summary><pre class="formula-latex">{_e(formula_latex)}</pre></details>',
+        "<h3>Terms</h3>", _terms_table(lm), "</section>",
+        '<section id="verdicts"><h2>Verdicts</h2>',
+        "".join(_verdict(v) for v in verdicts) or "<p>No verdicts.</p>", "</section>",
+        '<section id="claims"><h2>Claims</h2>',
+        "".join(_claim(c) for c in claims) or "<p>No claims.</p>", "</section>",
+        '<section id="graph"><h2>Graph</h2>',
+        _figure("graph-figure", figure_to_svg(render(g), "g-"),
+                "Variables (left, with Shapley value φ) → AND/OR concepts → output; edge width ∝ |coefficient|."),
+        "</section>",
+        '<section id="pictures"><h2>Pictures</h2>', "".join(pictures), "</section>",
+        f'<section id="provenance"><h2>Provenance</h2><table>{prov_rows}</table></section>',
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def write_report(path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`render_report` (same keyword arguments) to ``path`` as UTF-8; returns the path."""
+    path = Path(path)
+    path.write_text(render_report(**kwargs), encoding="utf-8")
+    return path

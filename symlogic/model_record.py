@@ -92,7 +92,7 @@ def variable_membership(variables: Any, shape: Sequence[int]) -> torch.Tensor:
         member = torch.zeros(len(groups), numel, dtype=torch.bool)
         for i, group in enumerate(groups):
             flat = []
-            for item in np.atleast_1d(np.asarray(group, dtype=object)) if not isinstance(group, int) else [group]:
+            for item in [group] if isinstance(group, (int, np.integer)) else list(group):  # keep index tuples whole
                 if isinstance(item, tuple):
                     if len(item) != len(shape) or any(not 0 <= int(k) < s for k, s in zip(item, shape)):
                         raise InputError(f"variable {i}: index {item} is out of range for an input of shape {tuple(shape)}")
@@ -180,7 +180,7 @@ def record_model(
             target = _predicted_class(full)
 
         def fn(masks: torch.Tensor) -> torch.Tensor:
-            present = (masks.to(torch.float32) @ member_f) > 0  # [B, numel]: element kept
+            present = ((masks.to(torch.float32) @ member_f) > 0) | ~member_f.any(0)  # [B, numel]: kept (background always)
             batch = torch.where(present, x_dev, base_dev).reshape(masks.shape[0], *x_t.shape)
             return scalar_output(model(batch), target, output)
 

@@ -121,7 +121,7 @@ class Record:
         if not (np.issubdtype(values.dtype, np.floating) or np.issubdtype(values.dtype, np.integer)):
             raise InputError(f"a record's values must be numbers, got dtype {values.dtype}")
         n = n_from_length(values.shape[0])
-        values = np.ascontiguousarray(values, dtype=np.float64)
+        values = np.array(values, dtype=np.float64, order="C", copy=True)  # never share or freeze the caller's array
         values.setflags(write=False)
         names = check_names(self.names, n)
         _check_finite(values, names)

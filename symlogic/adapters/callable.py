@@ -64,6 +64,16 @@ def masked_inputs(
     return out.reshape(batch.shape[0], *x.shape)
 
 
+def keep_background(x: torch.Tensor, baseline: torch.Tensor, membership: torch.Tensor) -> torch.Tensor:
+    """The baseline with background elements (owned by no variable) set to the input's own values.
+
+    A masked sample never changes background elements; writing x there makes that hold for any
+    consumer of (x, baseline), whatever it does with elements outside every variable.
+    """
+    owned = membership.reshape(membership.shape[0], *x.shape).any(dim=0)
+    return torch.where(owned, baseline.to(x.dtype), x)
+
+
 def model_dtype(model: Any) -> torch.dtype:
     """The floating dtype of a module's first floating parameter (the default dtype otherwise)."""
     if isinstance(model, torch.nn.Module):

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, record_model, scalar_output
 from ..record import Record
-from .callable import add_meta, eval_mode, masked_inputs, model_dtype, predicted_class
+from .callable import add_meta, eval_mode, keep_background, masked_inputs, model_dtype, predicted_class
 
 __all__ = ["ImageAdapter", "record_image", "gaussian_blur", "box_blur", "patch_name", "IMAGE_BASELINES", "PATCH_SELECTIONS"]
 
@@ -91,7 +91,8 @@ class ImageAdapter:
         output: "log-odds" (default), "logit", "prob" or a callable on the raw model outputs.
 
     Attributes (resolved on construction):
-        input_tensor, baseline_tensor: [C, H, W] in the model's dtype.
+        input_tensor, baseline_tensor: [C, H, W] in the model's dtype (the baseline equals the
+            image on background patches, which are never masked).
         membership: boolean [n, C, H, W]; row i marks the pixels (all channels) of patch i.
         grid: (rows, cols) of the patch grid; patch_size: (height, width).
         chosen: the (row, col) of each variable, in raster order; variable_names: "p{row}_{col}".
@@ -177,6 +178,7 @@ class ImageAdapter:
         self.chosen = tuple(candidates)
         self.variable_names = tuple(patch_name(r, cc) for r, cc in self.chosen)
         self.membership = self._membership(self.chosen)
+        self.baseline_tensor = keep_background(img, self.baseline_tensor, self.membership)
 
     def _resolve_baseline(self, img: torch.Tensor) -> tuple[torch.Tensor, str]:
         b = self.baseline

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..masks import check_names
 from ..model_record import OutputSpec, record_model
 from ..record import Record
-from .callable import add_meta, masked_inputs, model_dtype
+from .callable import add_meta, keep_background, masked_inputs, model_dtype
 
 __all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
 
@@ -55,7 +55,7 @@ class TabularAdapter:
 
     Attributes (resolved on construction):
         input_tensor: ``x`` as the model reads it, [d], in the model's dtype.
-        baseline_tensor: the baseline row, [d].
+        baseline_tensor: the baseline row, [d] (equal to ``x`` on background columns, which are never masked).
         membership: boolean [n, d]; row i marks the columns of variable i.
         variable_names: one name per variable (the column name, "a+b" for a group).
         column_indices: the column indices of each variable.
@@ -120,7 +120,7 @@ class TabularAdapter:
         self.membership = member
         dtype = model_dtype(self.model)
         self.input_tensor = torch.as_tensor(row, dtype=dtype)
-        self.baseline_tensor = torch.as_tensor(base, dtype=dtype)
+        self.baseline_tensor = keep_background(self.input_tensor, torch.as_tensor(base, dtype=dtype), member)
         self.names = column_names
 
     def _resolve_baseline(self, ref: np.ndarray | None, d: int) -> tuple[np.ndarray, str]:

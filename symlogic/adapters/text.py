@@ -16,8 +16,9 @@ pooling step and a torch head (e.g. all-MiniLM-L6-v2 with mean pooling and a lin
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import torch
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, record_model
 from ..record import Record
-from .callable import add_meta, eval_mode, masked_inputs, model_dtype, predicted_class
+from .callable import add_meta, eval_mode, keep_background, masked_inputs, model_dtype, predicted_class
 
 __all__ = [
     "TextAdapter",
@@ -177,6 +178,9 @@ class _TextForward(torch.nn.Module):
         self.pooling = pooling
         self.embeds = embeds
         self.register_buffer("attention_mask", attention_mask, persistent=False)
+        # record_model puts a module in eval mode and restores ``training`` after; a fresh wrapper says
+        # True, which would switch the user's model to training. The adapter restores the modes itself.
+        self.training = False
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         am = self.attention_mask.to(inputs.device).expand(inputs.shape[0], -1)
@@ -233,7 +237,8 @@ class TextAdapter:
         units: the token positions of every word (or token), special tokens excluded; unit_names: their text.
         positions: the token positions of each variable; variable_names: their text ("the#2" for a repeat).
         input_tensor: what the model reads: ``input_ids``, or their embeddings [L, hidden].
-        baseline_tensor: same shape: the baseline token id, or the baseline embedding, everywhere.
+        baseline_tensor: same shape: the baseline token id (or embedding) on the variables' positions,
+            the text's own tokens elsewhere (background and special tokens are never masked).
         membership: boolean [n, *input_tensor.shape]: row i marks the positions of variable i.
         baseline_token: the baseline token id (None for an embedding baseline).
         target_class: the class or token id recorded. module: the torch module record_model calls on ``masked(...)``.
@@ -244,9 +249,10 @@ class TextAdapter:
         >>> encoder, tokenizer = load_text_model(minilm_path(), kind="encoder")
         >>> _ = torch.manual_seed(0)
         >>> head = torch.nn.Linear(encoder.config.hidden_size, 2)
-        >>> adapter = TextAdapter(encoder, tokenizer, "The movie was not good at all", head=head, n=4)
+        >>> adapter = TextAdapter(encoder, tokenizer, "The acting was wonderful but the plot felt slow",
+        ...                       head=head, n=4)
         >>> adapter.variable_names
-        ('movie', 'good', 'not', 'all')
+        ('acting', 'wonderful', 'plot', 'felt')
         >>> rec = adapter.record()
         >>> rec.n, rec.baseline
         (4, '[MASK] token (id 103)')
@@ -302,6 +308,7 @@ class TextAdapter:
         if embeds:
             member = member[..., None].expand(-1, -1, self.input_tensor.shape[1]).clone()
         self.membership = member
+        self.baseline_tensor = keep_background(self.input_tensor, self.baseline_tensor, member)
         self.module = _TextForward(self.model, self.head, self.kind, self.pooling, torch.ones(1, length, dtype=torch.long), embeds)
         self.target_class = self._resolve_target()
 
@@ -355,6 +362,8 @@ class TextAdapter:
         count = len(self.units)
         what = "words" if self.unit == "words" else "tokens"
         if self.variables is not None:
+            if self.n is not None:
+                raise InputError(f"pass either variables=[...] or n = {self.n} (chosen by rule={self.rule!r}), not both")
             if isinstance(self.variables, (str, int)):
                 raise InputError(f"variables must be a list of {what} (indices or names), got {self.variables!r}; wrap it in a list")
             index = {name: k for k, name in enumerate(self.unit_names)}
@@ -471,8 +480,14 @@ class TextAdapter:
         if self.target is not None or callable(self.output):
             return self.target
         dev = next((p.device for p in self.module.parameters()), torch.device("cpu"))
-        with eval_mode(self.module), torch.inference_mode():
+        with self._eval(), torch.inference_mode():
             return predicted_class(self.module(self.input_tensor[None].to(dev)))
+
+    @contextlib.contextmanager
+    def _eval(self) -> Iterator[None]:
+        """Model and head in eval mode, each restored to its own mode after."""
+        with eval_mode(self.model), eval_mode(self.head):
+            yield
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -493,12 +508,13 @@ class TextAdapter:
         progress: bool | None = None,
     ) -> Record:
         """Record the model on all 2^n masked texts (see :func:`symlogic.record_model`)."""
-        rec = record_model(
-            self.module, self.input_tensor, self.baseline_tensor, self.membership.numpy(), target=self.target_class,
-            output=self.output, names=self.variable_names, batch_size=batch_size, device=device,
-            checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-            baseline_name=self.baseline_description,
-        )
+        with self._eval():
+            rec = record_model(
+                self.module, self.input_tensor, self.baseline_tensor, self.membership.numpy(), target=self.target_class,
+                output=self.output, names=self.variable_names, batch_size=batch_size, device=device,
+                checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
+                baseline_name=self.baseline_description,
+            )
         meta: dict[str, Any] = {
             "adapter": "text", "unit": self.unit, "kind": self.kind, "text": self.text, "tokens": list(self.tokens),
             "positions": [list(p) for p in self.positions], "baseline_token": self.baseline_token,

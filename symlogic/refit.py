@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import linprog
 
 from .errors import InputError
 from .exact import group_table, max_error
@@ -39,6 +38,8 @@ class RefitResult:
 
 def refit_minimax(lm: LogicModel, rec: "Record") -> RefitResult:
     """Coefficients on ``lm``'s support that minimise the max error over all 2^n masks."""
+    from scipy.optimize import linprog  # heavy import, only when a refit is asked for
+
     support = mask_bits(lm.support_mask)
     if (1 << len(support)) > MAX_REFIT_GROUPS:
         raise InputError(f"the model's terms mention {len(support)} variables: the minimax LP would have "

@@ -1,0 +1,555 @@
+"""The claim language: a tokenizer and a recursive-descent parser into a frozen-dataclass AST.
+
+Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
+
+    claim       := conclusion | condition ARROW conclusion
+    ARROW       := "->" | "=>" | "→"
+    condition   := disjunct (OR disjunct)*            OR  := "|" | "||" | "or" | "∨"
+    disjunct    := unary (AND unary)*                 AND := "&" | "&&" | "and" | "∧"
+    unary       := NOT unary | atom                   NOT := "not" | "!" | "~" | "¬"
+    atom        := "present" "(" name ")" | "absent" "(" name ")" | "(" condition ")"
+                 | "true" | name                      (a bare name means present(name))
+    conclusion  := "output" CMP number
+                 | "no_effect" "(" name "," number ")"
+                 | "max_order" "(" integer ")"
+                 | "interaction" "(" name ("," name)* ")" CMP number
+    CMP         := ">=" | "<=" | ">" | "<" | "≥" | "≤"
+    name        := identifier | "double-quoted" | 'single-quoted' | `backquoted`
+    number      := ("+" | "-")? decimal ("/" decimal)?   (decimal: digits, optional point and exponent;
+                                                        read as an exact Fraction, e.g. 0.1 or 1/3)
+
+Only ``output`` and ``no_effect`` conclusions take a condition. Numbers are parsed with
+``Fraction(text)``, never through a float, so ``0.1`` means exactly 1/10. Variable names are
+resolved against a record's or model's names by :func:`resolve`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from ..errors import ClaimSyntaxError, InputError
+
+__all__ = [
+    "Present",
+    "Absent",
+    "Not",
+    "And",
+    "Or",
+    "TrueCond",
+    "Condition",
+    "OutputBound",
+    "NoEffect",
+    "MaxOrder",
+    "InteractionBound",
+    "Conclusion",
+    "Claim",
+    "UnknownNameError",
+    "parse_claim",
+    "resolve",
+    "condition_names",
+    "COMPARISONS",
+]
+
+#: The comparison operators of the language (unicode forms are normalised to these).
+COMPARISONS = (">=", "<=", ">", "<")
+
+_KEYWORDS = frozenset(
+    {"present", "absent", "not", "and", "or", "true", "output", "no_effect", "max_order", "interaction"}
+)
+_CONCLUSIONS = ("output", "no_effect", "max_order", "interaction")
+_IDENT = re.compile(r"[^\W\d][\w.]*")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Longest first; the value is the canonical symbol.
+_SYMBOLS = (
+    ("->", "->"), ("=>", "->"), ("→", "->"),
+    (">=", ">="), ("<=", "<="), ("≥", ">="), ("≤", "<="), (">", ">"), ("<", "<"),
+    ("&&", "&"), ("||", "|"), ("&", "&"), ("|", "|"), ("∧", "&"), ("∨", "|"),
+    ("!", "!"), ("~", "!"), ("¬", "!"),
+    ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"),
+)
+_QUOTES = {'"': '"', "'": "'", "`": "`"}
+
+
+class UnknownNameError(ClaimSyntaxError, InputError):
+    """A claim names a variable the record or model does not have (the message lists the valid ones)."""
+
+
+# ---- AST ------------------------------------------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    """``name`` as the language writes it: bare when it is a plain identifier, else quoted."""
+    if _IDENT.fullmatch(name) and name not in _KEYWORDS:
+        return name
+    if "`" not in name:
+        return f"`{name}`"
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class Present:
+    """True on masks where the variable ``name`` is present."""
+
+    name: str
+    position: int = field(default=0, compare=False)
+
+    def __str__(self) -> str:
+        return f"present({_quote(self.name)})"
+
+
+@dataclass(frozen=True)
+class Absent:
+    """True on masks where the variable ``name`` is masked."""
+
+    name: str
+    position: int = field(default=0, compare=False)
+
+    def __str__(self) -> str:
+        return f"absent({_quote(self.name)})"
+
+
+@dataclass(frozen=True)
+class Not:
+    arg: "Condition"
+
+    def __str__(self) -> str:
+        return f"not {_wrap(self.arg, (And, Or))}"
+
+
+@dataclass(frozen=True)
+class And:
+    args: tuple["Condition", ...]
+
+    def __str__(self) -> str:
+        return " & ".join(_wrap(a, (Or, And)) for a in self.args)  # nested And keeps its parentheses
+
+
+@dataclass(frozen=True)
+class Or:
+    args: tuple["Condition", ...]
+
+    def __str__(self) -> str:
+        return " | ".join(_wrap(a, (Or,)) for a in self.args)
+
+
+@dataclass(frozen=True)
+class TrueCond:
+    """The condition that holds on every mask."""
+
+    def __str__(self) -> str:
+        return "true"
+
+
+Condition = Union[Present, Absent, Not, And, Or, TrueCond]
+
+
+def _wrap(c: Condition, kinds: tuple[type, ...]) -> str:
+    return f"({c})" if isinstance(c, kinds) else str(c)
+
+
+def _num(value: Fraction, text: str) -> str:
+    return text if text else (str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}")
+
+
+@dataclass(frozen=True)
+class OutputBound:
+    """``output OP value``: v(T) OP value on every mask the condition admits."""
+
+    op: str
+    value: Fraction
+    text: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"output {self.op} {_num(self.value, self.text)}"
+
+
+@dataclass(frozen=True)
+class NoEffect:
+    """``no_effect(name, tol)``: |v(T∪{i}) − v(T)| ≤ tol for every admitted T ∌ i."""
+
+    name: str
+    tol: Fraction
+    text: str = field(default="", compare=False)
+    position: int = field(default=0, compare=False)
+
+    def __str__(self) -> str:
+        return f"no_effect({_quote(self.name)}, {_num(self.tol, self.text)})"
+
+
+@dataclass(frozen=True)
+class MaxOrder:
+    """``max_order(k)``: no salient concept has more than k variables."""
+
+    k: int
+
+    def __str__(self) -> str:
+        return f"max_order({self.k})"
+
+
+@dataclass(frozen=True)
+class InteractionBound:
+    """``interaction(a, b, …) OP value``: the AND (Harsanyi) interaction I(S) of that set."""
+
+    names: tuple[str, ...]
+    op: str
+    value: Fraction
+    text: str = field(default="", compare=False)
+    positions: tuple[int, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        return f"interaction({', '.join(_quote(x) for x in self.names)}) {self.op} {_num(self.value, self.text)}"
+
+
+Conclusion = Union[OutputBound, NoEffect, MaxOrder, InteractionBound]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A parsed claim: ``condition -> conclusion`` (``condition`` is :class:`TrueCond` when absent)."""
+
+    condition: Condition
+    conclusion: Conclusion
+    text: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        if isinstance(self.condition, TrueCond):
+            return str(self.conclusion)
+        return f"{self.condition} -> {self.conclusion}"
+
+
+def condition_names(c: Condition) -> tuple[str, ...]:
+    """The variable names a condition mentions, in order of appearance, without repeats."""
+    out: list[str] = []
+
+    def walk(node: Condition) -> None:
+        if isinstance(node, (Present, Absent)):
+            if node.name not in out:
+                out.append(node.name)
+        elif isinstance(node, Not):
+            walk(node.arg)
+        elif isinstance(node, (And, Or)):
+            for a in node.args:
+                walk(a)
+
+    walk(c)
+    return tuple(out)
+
+
+# ---- tokenizer ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    """``kind`` is "ident", "quoted", "number", "eof", or the canonical symbol itself."""
+
+    kind: str
+    text: str
+    position: int
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind == "eof":
+        return "the end of the claim"
+    if tok.kind == "quoted":
+        return f"the quoted name {tok.text!r}"
+    return repr(tok.text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens; unknown characters and unclosed quotes raise :class:`ClaimSyntaxError`."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch in _QUOTES:
+            close = _QUOTES[ch]
+            j, buf = i + 1, []
+            while j < n and text[j] != close:
+                if text[j] == "\\" and ch != "`" and j + 1 < n:
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                raise ClaimSyntaxError(f"unclosed quoted name: expected a closing {close}", text, i)
+            if not buf:
+                raise ClaimSyntaxError("empty quoted name: expected a variable name between the quotes", text, i)
+            tokens.append(Token("quoted", "".join(buf), i))
+            i = j + 1
+            continue
+        m = _NUMBER.match(text, i)
+        if m:
+            tokens.append(Token("number", m.group(), i))
+            i = m.end()
+            continue
+        m = _IDENT.match(text, i)
+        if m:
+            tokens.append(Token("ident", m.group(), i))
+            i = m.end()
+            continue
+        for sym, canon in _SYMBOLS:
+            if text.startswith(sym, i):
+                tokens.append(Token(canon, sym, i))
+                i += len(sym)
+                break
+        else:
+            raise ClaimSyntaxError(
+                f"unexpected character {ch!r}; quote variable names with odd characters (\"my var\" or `my var`)",
+                text,
+                i,
+            )
+    tokens.append(Token("eof", "", n))
+    return tokens
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+
+class _Parser:
+    """Recursive descent over the token list; every error names what was expected and where."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def advance(self) -> Token:
+        tok = self.tokens[self.i]
+        if tok.kind != "eof":
+            self.i += 1
+        return tok
+
+    def fail(self, expected: str, tok: Token | None = None) -> ClaimSyntaxError:
+        tok = tok or self.tok
+        return ClaimSyntaxError(f"expected {expected}, found {_describe(tok)}", self.text, tok.position)
+
+    def expect(self, kind: str, expected: str) -> Token:
+        if self.tok.kind != kind:
+            raise self.fail(expected)
+        return self.advance()
+
+    def is_word(self, *words: str) -> bool:
+        return self.tok.kind == "ident" and self.tok.text in words
+
+    # claim := conclusion | condition "->" conclusion
+    def claim(self) -> Claim:
+        if self.tok.kind == "eof":
+            raise self.fail("a claim such as 'present(x0) -> output >= 1' or 'max_order(2)'")
+        if self.is_word(*_CONCLUSIONS):
+            conclusion = self.conclusion(conditioned=False)
+            condition: Condition = TrueCond()
+        else:
+            condition = self.condition()
+            arrow = self.tok
+            if arrow.kind != "->":
+                raise self.fail("'&', '|' or '->' followed by a conclusion (output, no_effect, …)")
+            self.advance()
+            conclusion = self.conclusion(conditioned=True, arrow=arrow)
+        if self.tok.kind != "eof":
+            raise self.fail("the end of the claim")
+        return Claim(condition, conclusion, self.text)
+
+    def condition(self) -> Condition:
+        args = [self.conjunction()]
+        while self.tok.kind == "|" or self.is_word("or"):
+            self.advance()
+            args.append(self.conjunction())
+        return args[0] if len(args) == 1 else Or(tuple(args))
+
+    def conjunction(self) -> Condition:
+        args = [self.unary()]
+        while self.tok.kind == "&" or self.is_word("and"):
+            self.advance()
+            args.append(self.unary())
+        return args[0] if len(args) == 1 else And(tuple(args))
+
+    def unary(self) -> Condition:
+        if self.tok.kind == "!" or self.is_word("not"):
+            self.advance()
+            return Not(self.unary())
+        return self.atom()
+
+    def atom(self) -> Condition:
+        tok = self.tok
+        if tok.kind == "(":
+            self.advance()
+            inner = self.condition()
+            self.expect(")", "')' to close the '(' at character %d" % tok.position)
+            return inner
+        if self.is_word("present", "absent"):
+            self.advance()
+            self.expect("(", f"'(' after {tok.text}")
+            name, pos = self.name(f"a variable name inside {tok.text}(…)")
+            self.expect(")", f"')' after the variable name in {tok.text}(…)")
+            return Present(name, pos) if tok.text == "present" else Absent(name, pos)
+        if self.is_word("true"):
+            self.advance()
+            return TrueCond()
+        if self.is_word(*_CONCLUSIONS):
+            raise self.fail(f"a condition before '->' ({tok.text} is a conclusion and goes after '->')")
+        if tok.kind == "ident" and tok.text in _KEYWORDS:
+            raise self.fail("a condition: present(name), absent(name), not …, ( … ) or a variable name")
+        if tok.kind in ("ident", "quoted"):
+            self.advance()
+            if self.tok.kind == "(":
+                raise ClaimSyntaxError(
+                    f"unknown function {tok.text!r}; conditions use present(name), absent(name), and conclusions "
+                    "output, no_effect(name, tol), max_order(k), interaction(a, b, …)",
+                    self.text,
+                    tok.position,
+                )
+            return Present(tok.text, tok.position)
+        raise self.fail("a condition: present(name), absent(name), not …, ( … ) or a variable name")
+
+    def name(self, expected: str) -> tuple[str, int]:
+        tok = self.tok
+        if tok.kind in ("ident", "quoted"):
+            self.advance()
+            return tok.text, tok.position
+        raise self.fail(expected + " (quote names with spaces or odd characters: \"my var\" or `my var`)")
+
+    def number(self, expected: str) -> tuple[Fraction, str]:
+        sign = ""
+        start = self.tok
+        if self.tok.kind in ("+", "-"):
+            sign = self.advance().text
+        tok = self.tok
+        if tok.kind != "number":
+            raise self.fail(expected, start if sign else tok)
+        self.advance()
+        text = sign + tok.text
+        value = Fraction(text)
+        if self.tok.kind == "/":  # an exact ratio such as 1/3
+            self.advance()
+            den = self.tok
+            if den.kind != "number":
+                raise self.fail("a number after '/' in a ratio such as 1/3")
+            self.advance()
+            if Fraction(den.text) == 0:
+                raise ClaimSyntaxError("division by zero in a ratio", self.text, den.position)
+            value /= Fraction(den.text)
+            text = f"{text}/{den.text}"
+        return value, text
+
+    def comparison(self) -> str:
+        tok = self.tok
+        if tok.kind in COMPARISONS:
+            self.advance()
+            return tok.kind
+        raise self.fail("a comparison '>=', '<=', '>' or '<'")
+
+    def conclusion(self, conditioned: bool, arrow: Token | None = None) -> Conclusion:
+        tok = self.tok
+        if not self.is_word(*_CONCLUSIONS):
+            raise self.fail("a conclusion: output OP number, no_effect(name, tol), max_order(k) or interaction(a, …) OP number")
+        self.advance()
+        if tok.text == "output":
+            op = self.comparison()
+            value, text = self.number(f"a number after 'output {op}'")
+            return OutputBound(op, value, text)
+        if tok.text in ("max_order", "interaction") and conditioned:
+            raise ClaimSyntaxError(
+                f"{tok.text}(…) takes no condition (it is about the whole table); remove the part before '->'",
+                self.text,
+                tok.position,
+            )
+        self.expect("(", f"'(' after {tok.text}")
+        if tok.text == "no_effect":
+            name, pos = self.name("a variable name as the first argument of no_effect(name, tol)")
+            self.expect(",", "',' and a tolerance: no_effect(name, tol)")
+            tol_tok = self.tok
+            tol, text = self.number("a tolerance (a number ≥ 0) as the second argument of no_effect(name, tol)")
+            if tol < 0:
+                raise ClaimSyntaxError(f"the tolerance of no_effect must be ≥ 0, got {text}", self.text, tol_tok.position)
+            self.expect(")", "')' to close no_effect(name, tol)")
+            return NoEffect(name, tol, text, pos)
+        if tok.text == "max_order":
+            k_tok = self.tok
+            if k_tok.kind != "number" or not k_tok.text.isdigit():
+                raise self.fail("a whole number k ≥ 0 in max_order(k)")
+            self.advance()
+            self.expect(")", "')' to close max_order(k)")
+            return MaxOrder(int(k_tok.text))
+        names: list[str] = []
+        positions: list[int] = []
+        while True:
+            name, pos = self.name("a variable name in interaction(a, b, …)")
+            if name in names:
+                raise ClaimSyntaxError(f"variable {name!r} appears twice in interaction(…)", self.text, pos)
+            names.append(name)
+            positions.append(pos)
+            if self.tok.kind == ",":
+                self.advance()
+                continue
+            self.expect(")", "',' or ')' in interaction(a, b, …)")
+            break
+        op = self.comparison()
+        value, text = self.number(f"a number after 'interaction(…) {op}'")
+        return InteractionBound(tuple(names), op, value, text, tuple(positions))
+
+
+def parse_claim(text: str) -> Claim:
+    """Parse a claim into its AST.
+
+    Raises:
+        ClaimSyntaxError: with ``position`` at the offending character and what was expected there.
+
+    Example:
+        >>> str(parse_claim("present(x0) and !x1 -> output >= 1.0"))
+        'present(x0) & not present(x1) -> output >= 1.0'
+    """
+    if not isinstance(text, str):
+        raise InputError(f"a claim is a string, got {type(text).__name__}")
+    return _Parser(text).claim()
+
+
+def _claim_name_uses(claim: Claim) -> list[tuple[str, int]]:
+    uses: list[tuple[str, int]] = []
+
+    def walk(node: Condition) -> None:
+        if isinstance(node, (Present, Absent)):
+            uses.append((node.name, node.position))
+        elif isinstance(node, Not):
+            walk(node.arg)
+        elif isinstance(node, (And, Or)):
+            for a in node.args:
+                walk(a)
+
+    walk(claim.condition)
+    c = claim.conclusion
+    if isinstance(c, NoEffect):
+        uses.append((c.name, c.position))
+    elif isinstance(c, InteractionBound):
+        uses.extend(zip(c.names, c.positions or (0,) * len(c.names)))
+    return uses
+
+
+def resolve(claim: Claim, names: tuple[str, ...] | list[str]) -> dict[str, int]:
+    """Map every variable the claim names to its bit; unknown names raise :class:`UnknownNameError`.
+
+    Also rejects a ``no_effect(x, …)`` whose condition mentions x itself (the condition is read on
+    masks without x, so it would be vacuous or trivial).
+    """
+    index = {x: i for i, x in enumerate(names)}
+    for name, pos in _claim_name_uses(claim):
+        if name not in index:
+            shown = list(names) if len(names) <= 40 else list(names[:40]) + [f"… ({len(names)} in all)"]
+            raise UnknownNameError(f"unknown variable {name!r}; the variables are {shown}", claim.text or str(claim), pos)
+    c = claim.conclusion
+    if isinstance(c, NoEffect) and c.name in condition_names(claim.condition):
+        raise ClaimSyntaxError(
+            f"the condition of no_effect({c.name}, …) mentions {c.name!r} itself; it is read on the masks "
+            f"without {c.name!r}, so leave {c.name!r} out of the condition",
+            claim.text or str(claim),
+            c.position,
+        )
+    return {name: index[name] for name, _ in _claim_name_uses(claim)}

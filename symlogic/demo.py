@@ -121,14 +121,11 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
     ev = evidence(rec, ex, lm, claims=claims, progress=progress)
     bundle = ev.save(out / "evidence.zip")
     files = {"bundle": bundle}
-    try:
-        from .graph import render
+    from .graph import render_graph
 
-        render(lm, out / "graph.png")
-        render(lm, out / "graph.svg")
-        files["graph"] = str(out / "graph.png")
-    except ImportError:  # pragma: no cover - graph module is part of the package
-        pass
+    for suffix in ("png", "svg"):
+        render_graph(lm, out / f"graph.{suffix}", epsilon=float(ev.verdict["epsilon"]))
+    files["graph"] = str(out / "graph.png")
     files["report"] = ev.to_html(out / "report.html")
     echo("")
     echo(str(lm))

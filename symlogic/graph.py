@@ -342,7 +342,7 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
     font = float(np.clip(row_px * 72 / dpi * 0.42, 5.0, 11.0))
     # Columns: variable boxes end at x_var, concept boxes start at x_con, coefficients sit in their
     # own column so every concept → output edge starts at the same x and labels never overlap edges.
-    x_var, x_con, x_coef, x_from, x_out = 0.16, 0.38, 0.70, 0.78, 0.9
+    x_var, x_con, x_coef, x_from, x_out = 0.235, 0.4, 0.72, 0.79, 0.9
     pos: dict[str, tuple[float, float]] = {}
     for u, y in zip(variables, _rows(len(variables))):
         pos[u] = (x_var, float(y))

@@ -1,0 +1,223 @@
+"""Evidence bundle: round trip, tamper detection, version checks, loader fuzzing, schema, re-check."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symlogic import BundleError, Record
+from symlogic.evidence import Evidence, evidence
+from symlogic.extraction import extract
+
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "evidence.schema.json"
+
+
+def _record(n: int = 5, seed: int = 0) -> Record:
+    rng = np.random.default_rng(seed)
+    masks = np.arange(1 << n)
+    bit = lambda i: (masks >> i) & 1  # noqa: E731
+    values = 1.5 * bit(0) * bit(1) + 0.8 * np.maximum(bit(2), bit(3)) - 0.3 * bit(4) + rng.uniform(-0.01, 0.01, 1 << n)
+    return Record.from_table(values, [f"f{i}" for i in range(n)], output="log-odds", baseline="zero")
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> tuple[Path, Evidence]:
+    rec = _record()
+    ex = extract(rec, method="exact")
+    lm = ex.logic_model(tau=0.1)
+    ev = evidence(rec, ex, lm, claims=["present(f0) & present(f1) -> output >= 1.0", "no_effect(f4, 0.01)",
+                                       ("output <= 5", "model")])
+    path = tmp_path_factory.mktemp("ev") / "evidence.zip"
+    ev.save(path)
+    return path, ev
+
+
+def test_round_trip_keeps_everything(bundle):
+    path, ev = bundle
+    back = Evidence.load(path)
+    assert np.array_equal(back.record.values, ev.record.values) and back.record.names == ev.record.names
+    assert back.logic_model == ev.logic_model
+    assert back.verdict == ev.verdict and back.verdict["holds"]
+    assert [c["holds"] for c in back.claims] == [c["holds"] for c in ev.claims] == [True, False, True]
+    assert np.array_equal(back.extraction.and_, ev.extraction.and_)
+    assert np.array_equal(back.extraction.certificate, ev.extraction.certificate)
+    assert back.record.fingerprint == ev.record.fingerprint
+
+
+def test_recheck_reproduces_every_result(bundle):
+    path, _ = bundle
+    report = Evidence.load(path).recheck()
+    assert report.ok, str(report)
+    names = [i.name for i in report.items]
+    assert "ε-equivalence" in names and "dual certificate" in names and "universal matching" in names
+    assert sum(i.name.startswith("claim") for i in report.items) == 3
+
+
+def test_manifest_matches_the_json_schema(bundle):
+    jsonschema = pytest.importorskip("jsonschema")
+    path, _ = bundle
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    jsonschema.validate(manifest, json.loads(SCHEMA.read_text()))
+    assert set(manifest["members"]) == {"values.npy", "and.npy", "or.npy", "q.npy", "certificate.npy"}
+    term = manifest["logic_model"]["terms"][1]
+    p, q = map(int, term["coefficient_exact"].split("/"))
+    assert float.fromhex(term["coefficient_hex"]) == term["coefficient"] and p / q == term["coefficient"]
+
+
+def _rewrite(src: Path, dst: Path, edit) -> None:
+    with zipfile.ZipFile(src) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members = edit(members)
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def test_any_altered_array_is_detected(bundle, tmp_path):
+    path, _ = bundle
+    for member in ("values.npy", "and.npy", "certificate.npy"):
+        def edit(m, member=member):
+            data = bytearray(m[member])
+            data[-3] ^= 0x01
+            m[member] = bytes(data)
+            return m
+        _rewrite(path, tmp_path / "x.zip", edit)
+        with pytest.raises(BundleError, match="altered"):
+            Evidence.load(tmp_path / "x.zip")
+
+
+def test_altered_manifest_result_fails_the_recheck(bundle, tmp_path):
+    path, _ = bundle
+
+    def edit(m):
+        man = json.loads(m["manifest.json"])
+        man["claims"][1]["holds"] = True  # claim that a refuted claim holds
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    _rewrite(path, tmp_path / "x.zip", edit)
+    report = Evidence.load(tmp_path / "x.zip").recheck()
+    assert not report.ok
+    assert any(not i.ok and "no_effect" in i.name for i in report.items)
+
+
+def test_altered_logic_model_fails_the_recheck(bundle, tmp_path):
+    path, _ = bundle
+
+    def edit(m):
+        man = json.loads(m["manifest.json"])
+        t = man["logic_model"]["terms"][1]
+        t["coefficient_hex"] = (float.fromhex(t["coefficient_hex"]) + 0.5).hex()
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    _rewrite(path, tmp_path / "x.zip", edit)
+    report = Evidence.load(tmp_path / "x.zip").recheck()
+    assert not report.ok and any(i.name == "ε-equivalence" and not i.ok for i in report.items)
+
+
+def test_wrong_version_unknown_member_and_missing_manifest(bundle, tmp_path):
+    path, _ = bundle
+
+    def version(m):
+        man = json.loads(m["manifest.json"])
+        man["format_version"] = 99
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    _rewrite(path, tmp_path / "v.zip", version)
+    with pytest.raises(BundleError, match="version 99"):
+        Evidence.load(tmp_path / "v.zip")
+
+    def extra(m):
+        m["evil.pkl"] = b"\x80\x04."
+        return m
+    _rewrite(path, tmp_path / "e.zip", extra)
+    with pytest.raises(BundleError, match="unlisted"):
+        Evidence.load(tmp_path / "e.zip")
+
+    def no_manifest(m):
+        del m["manifest.json"]
+        return m
+    _rewrite(path, tmp_path / "m.zip", no_manifest)
+    with pytest.raises(BundleError, match="manifest"):
+        Evidence.load(tmp_path / "m.zip")
+
+
+def test_pickled_arrays_are_refused(bundle, tmp_path):
+    path, _ = bundle
+
+    def pickled(m):
+        buf = io.BytesIO()
+        np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
+        m["values.npy"] = buf.getvalue()
+        man = json.loads(m["manifest.json"])
+        import hashlib
+        man["members"]["values.npy"] = hashlib.sha256(buf.getvalue()).hexdigest()
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    _rewrite(path, tmp_path / "p.zip", pickled)
+    with pytest.raises(BundleError):
+        Evidence.load(tmp_path / "p.zip")
+
+
+def test_every_single_byte_flip_and_truncation_is_detected(bundle, tmp_path):
+    data = bundle[0].read_bytes()
+    rng = np.random.default_rng(0)
+    positions = sorted(set(rng.integers(0, len(data), size=40).tolist()) | {0, len(data) - 1, len(data) // 2})
+    target = tmp_path / "flip.zip"
+    for pos in positions:
+        flipped = bytearray(data)
+        flipped[pos] ^= 0xFF
+        target.write_bytes(bytes(flipped))
+        try:
+            ev = Evidence.load(target)
+        except BundleError:
+            continue
+        # A flip the zip layer tolerates (e.g. in a timestamp) must leave the content intact.
+        assert ev.recheck().ok
+        assert np.array_equal(ev.record.values, bundle[1].record.values)
+    for cut in (1, 10, len(data) // 3, len(data) - 1):
+        target.write_bytes(data[:cut])
+        with pytest.raises(BundleError):
+            Evidence.load(target)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.data())
+def test_loader_fuzz_raises_only_bundle_errors(bundle, tmp_path, data):
+    raw = bundle[0].read_bytes()
+    choice = data.draw(st.sampled_from(["bytes", "mutate", "manifest"]))
+    if choice == "bytes":
+        blob = data.draw(st.binary(max_size=2000))
+    elif choice == "mutate":
+        arr = bytearray(raw)
+        for _ in range(data.draw(st.integers(1, 8))):
+            arr[data.draw(st.integers(0, len(arr) - 1))] = data.draw(st.integers(0, 255))
+        blob = bytes(arr)
+    else:
+        value = data.draw(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                                       lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                                       max_leaves=10))
+        key = data.draw(st.sampled_from(["format_version", "record", "logic_model", "verdict", "claims", "members", "extraction"]))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(buf, "w") as dst:
+            for name in src.namelist():
+                content = src.read(name)
+                if name == "manifest.json":
+                    man = json.loads(content)
+                    man[key] = value
+                    content = json.dumps(man).encode()
+                dst.writestr(name, content)
+        blob = buf.getvalue()
+    target = tmp_path / "fuzz.zip"
+    target.write_bytes(blob)
+    try:
+        Evidence.load(target)
+    except BundleError:
+        pass

@@ -18,6 +18,10 @@ __all__ = ["shapley_values", "banzhaf_values"]
 def _per_variable_sum(weighted: Table, n: int) -> Table:
     """out[..., i] = Σ_{S∋i} weighted[..., S], in O(n·2^n)."""
     lead = tuple(weighted.shape[:-1])
+    if n == 0:  # no variables: an empty attribution per table
+        if isinstance(weighted, torch.Tensor):
+            return weighted.new_zeros(lead + (0,))
+        return np.zeros(lead + (0,))
     cols = []
     for i in range(n):
         half = weighted.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))[..., 1, :]

@@ -300,4 +300,4 @@ def record(
     meta = dict(provenance.pop("meta", {}) or {})
     meta.setdefault("batch_size", bs)
     meta.setdefault("device", str(dev))
-    return Record(values=values.copy(), names=names, meta=meta, **provenance)
+    return Record(values=values, names=names, meta=meta, **provenance)  # Record makes its own copy

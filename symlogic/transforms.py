@@ -76,6 +76,11 @@ def _butterfly(x: Table, *, upward: bool, sign: int) -> Table:
     otherwise the entry without bit i receives the one with it (superset direction).
     """
     y, n = _working_copy(x)
+    return _butterfly_inplace(y, n, upward=upward, sign=sign)
+
+
+def _butterfly_inplace(y: Table, n: int, *, upward: bool, sign: int) -> Table:
+    """:func:`_butterfly` on a table we own (modified and returned)."""
     lead = tuple(y.shape[:-1])
     for i in range(n):
         view = y.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))
@@ -135,9 +140,15 @@ def or_interactions(values: Table) -> Table:
     With this convention u(T) = I_or(∅) + Σ_{S≠∅, S∩T≠∅} I_or(S) for every mask T: OR terms fire
     when any of their variables is present, and the ∅ entry is the constant.
     """
-    table, _ = _working_copy(values)
-    out = -mobius(reverse_masks(table))
-    out[..., 0] = table[..., 0]
+    # One copy: the reversed table, transformed and negated in place.
+    out, n = _working_copy(reverse_masks(values))
+    first = out[..., -1].clone() if isinstance(out, torch.Tensor) else out[..., -1].copy()  # u(∅) = reversed u at N
+    out = _butterfly_inplace(out, n, upward=True, sign=-1)
+    if isinstance(out, torch.Tensor):
+        out.neg_()
+    else:
+        np.negative(out, out=out)
+    out[..., 0] = first
     return out
 
 

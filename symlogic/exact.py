@@ -109,9 +109,10 @@ def _rounding_bound(lm: "LogicModel", *magnitudes: np.ndarray) -> np.ndarray:
 
 def _exact_f_ints(lm: "LogicModel", masks: np.ndarray, exponent: int) -> np.ndarray:
     """f on ``masks`` as exact scaled integers (object array)."""
-    out = np.zeros(masks.shape, dtype=object)
+    out = np.zeros(masks.shape, dtype=object)  # Python ints: no overflow, no rounding
     for t, c in zip(lm.terms, _to_ints(np.array([t.coefficient for t in lm.terms]), exponent)):
-        out = out + np.where(t.fires(masks), c, 0).astype(object)
+        fires = t.fires(masks)
+        out[fires] = out[fires] + c
     return out
 
 

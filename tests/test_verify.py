@@ -165,3 +165,13 @@ def test_error_curve_from_an_extraction():
     assert curve.k.tolist() == list(range(7))
     assert np.all(curve.epsilon_refit <= curve.epsilon + 1e-12)
     assert np.all(np.diff(curve.epsilon_refit) <= 1e-9)  # more concepts never fit worse after a refit
+
+
+def test_extreme_exponents_stay_exact():
+    # Coefficients 2^-1074 (smallest subnormal) and 1e300 force integers far beyond 64 bits.
+    lm = LogicModel.from_terms(["a", "b"], 1e300, [("and", ["a"], 5e-324), ("or", ["a", "b"], -1e-300)])
+    values = np.array([1e300, 1e300, 1e300, 1e300])
+    exact, _ = brute_max_error(lm, Record.from_table(values, ["a", "b"]))
+    assert max_error(lm, values).value == exact
+    v = verify(lm, Record.from_table(values, ["a", "b"]))
+    assert v.holds and Fraction(v.epsilon) >= exact

@@ -173,6 +173,8 @@ def record_model(
     x_dev, base_dev = x_t.to(dev).reshape(-1), base_t.to(dev).reshape(-1)
     member_f = member.to(dev, torch.float32)
     is_module = isinstance(model, torch.nn.Module)
+    model_fp = model_fingerprint(model) if is_module else None
+    input_fp = tensor_fingerprint(x_t, base_t)
 
     with (_eval_mode(model) if is_module else contextlib.nullcontext()), torch.inference_mode():
         if target is None and output in ("log-odds", "logit", "prob"):
@@ -186,15 +188,20 @@ def record_model(
 
         rec = record(
             fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
-            checkpoint_key=tensor_fingerprint(x_t, base_t, member) + (model_fingerprint(model) if is_module else ""),
+            checkpoint_key=f"{input_fp}|{tensor_fingerprint(member)}|{model_fp or ''}|{_output_name(output)}|{target}",
             progress=progress,
-            output=output if isinstance(output, str) else getattr(output, "__name__", "custom"),
+            output=_output_name(output),
             baseline=baseline_name or _describe_baseline(base_t),
-            model_fingerprint=model_fingerprint(model) if is_module else None,
-            input_fingerprint=tensor_fingerprint(x_t, base_t),
+            model_fingerprint=model_fp,
+            input_fingerprint=input_fp,
             meta={"target": target, "input_shape": list(x_t.shape), "model": type(model).__name__},
         )
     return rec
+
+
+def _output_name(output: OutputSpec) -> str:
+    """A stable name for the output definition (a callable's qualified name, never its address)."""
+    return output if isinstance(output, str) else getattr(output, "__qualname__", type(output).__name__)
 
 
 def _module_device(model: Any) -> torch.device:

@@ -200,8 +200,8 @@ def record_model(
 
 
 def _output_name(output: OutputSpec) -> str:
-    """A stable name for the output definition (a callable's qualified name, never its address)."""
-    return output if isinstance(output, str) else getattr(output, "__qualname__", type(output).__name__)
+    """A stable name for the output definition (a callable's name, never its address)."""
+    return output if isinstance(output, str) else getattr(output, "__name__", type(output).__name__)
 
 
 def _module_device(model: Any) -> torch.device:

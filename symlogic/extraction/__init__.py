@@ -30,6 +30,7 @@ def extract(
     niter: int = 20000,
     device: Any = None,
     time_limit: float | None = None,
+    solver: str = "auto",
     progress: bool | None = None,
 ) -> Extraction:
     """Sparse AND and OR interactions whose universal matching reproduces v + q, |q| ≤ ζ.
@@ -40,9 +41,11 @@ def extract(
             (SGD with momentum 0.9, lr decaying log-linearly from ``lr`` to ``lr/10`` over ``niter``).
         q_bound: ζ = q_bound·|v(N) − v(∅)| bounds the noise term q (0.04 in the reference papers).
         count_empty: count |I(∅)| in the objective (the reference convention).
-        device: torch device for the heavy operators (default CPU).
+        device: torch device for the heavy operators (default: CUDA when present, else CPU).
         time_limit: seconds for the exact solver; on time-out the result is still feasible and its
             certified gap honest, but ``settings["status"]`` says it stopped early.
+        solver: the exact method's algorithm: "auto", "factored" (one sparse LP, n ≤ 10 by
+            default) or "generate" (row and column generation priced with the butterflies).
     """
     if not isinstance(rec, Record):
         rec = Record.from_table(rec)
@@ -63,9 +66,10 @@ def extract(
                           count_empty=True, settings=settings)
     from .exact import solve_exact
 
-    sol = solve_exact(v, zeta, count_empty=count_empty, tol=tol, device=device, time_limit=time_limit, progress=progress)
+    sol = solve_exact(v, zeta, count_empty=count_empty, tol=tol, device=device, time_limit=time_limit,
+                      progress=progress, method=solver)
     settings = {"tol": tol, "status": sol.status, "iterations": sol.iterations, "seconds": sol.seconds,
-                "solver": sol.solver}
+                "solver": sol.solver, "rounds": sol.rounds, "support": sol.support}
     return Extraction(record=rec, and_=sol.and_, or_=sol.or_, q=sol.q, objective=sol.objective,
                       lower_bound=sol.lower_bound, gap=sol.gap, certificate=sol.y, method=method,
                       q_bound=q_bound, count_empty=count_empty, settings=settings)

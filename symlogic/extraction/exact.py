@@ -1,0 +1,398 @@
+"""Exact, certified solver for the sparse AND-OR split (THEORY §3).
+
+Primal:  min Σ_S |a_S| + Σ_{S≠∅} |o_S|   s.t.  Za + Oo = v + q,  ‖q‖∞ ≤ ζ
+         (``count_empty=False`` drops |a_∅|; a_∅ is then fixed to v(∅) + q_∅ by the row T = ∅).
+Dual:    max y·v − ζ‖y‖₁   s.t.  ‖Zᵀy‖∞ ≤ 1, ‖Oᵀy‖∞ ≤ 1   (without the ∅ entry of Zᵀy when the
+         empty set is not counted; see :func:`dual_bound` for how a non-zero Σy is then paid for).
+
+Weak duality makes every returned number checkable: the primal (a, o) is re-checked on all 2^n
+masks with the O(n·2^n) butterflies, and the dual y is scaled into feasibility so that
+y·v − ζ‖y‖₁ is a *proven* lower bound; their difference is the certified gap.
+
+Two routes, chosen by ``method`` ("auto" picks by n):
+
+- "factored": the whole LP with Z and O factored into butterfly stages, one HiGHS call
+  (:func:`symlogic.extraction._exact_lp.solve_factored`). Best for n ≤ 10.
+- "generate": row-and-column generation. A small master LP on masks R and atoms C (dense, HiGHS);
+  pricing of all 2·2^n atoms (Zᵀy, Oᵀy) and the primal residual on all 2^n masks (Za + Oo − v)
+  with the butterflies in torch, on the GPU when there is one; violated rows/columns are added,
+  rows whose dual is zero and columns that are zero and far from pricing in are dropped (once:
+  a dropped entry that comes back is kept, which rules out cycling). Stops when no mask is
+  violated and no atom prices in, i.e. the master's (x, y) is optimal for the full LP.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from ..progress import Progress
+from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
+from ._exact_lp import solve_factored, solve_master
+
+__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal"]
+
+EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
+FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
+
+
+@dataclass
+class ExactSolution:
+    """A primal split, a dual certificate, and the certified gap between them.
+
+    Attributes:
+        and_: a, float64 length 2^n (``and_[0]`` = a_∅, the constant).
+        or_: o, float64 length 2^n, ``or_[0] == 0``.
+        q: subset_sum(and_) + or_sum(or_) − v as computed in float64; max|q| ≤ ζ (see ``violation``).
+        y: the dual certificate, already scaled to be feasible (:func:`dual_bound`).
+        objective: Σ|a| (without |a_∅| when ``count_empty`` is False) + Σ|o|, from the returned arrays.
+        lower_bound: y·v − ζ‖y‖₁ for the returned y, rounded down (:func:`dual_bound`).
+        gap: objective − lower_bound (≥ 0 by weak duality).
+        status: "optimal" when gap ≤ tol·max(1, |objective|); else "time_limit", "round_limit"
+            or "not_converged" (the numbers are still honest).
+        iterations: simplex/IPM iterations (summed over rounds for "generate").
+        seconds: wall time.  solver: which route produced it.
+        rounds: generation rounds (1 for "factored").
+        support: number of non-zero atoms in (a, o).
+        violation: max(0, max|q| − ζ); 0 except when ζ is below the float rounding of the
+            butterflies (ζ = 0 with non-dyadic data), where it is of order n·eps·max|v|.
+        count_empty, zeta: the convention and box the solution is for.
+    """
+
+    and_: np.ndarray
+    or_: np.ndarray
+    q: np.ndarray
+    y: np.ndarray
+    objective: float
+    lower_bound: float
+    gap: float
+    status: str
+    iterations: int
+    seconds: float
+    solver: str
+    rounds: int = 1
+    support: int = 0
+    violation: float = 0.0
+    count_empty: bool = True
+    zeta: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# certificates
+
+
+def _as_vector(x: object, name: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().to("cpu", torch.float64).numpy()
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional (one entry per mask), got shape {arr.shape}")
+    n_from_length(arr.shape[0])
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} contains NaN or infinite entries; pass finite outputs")
+    return arr
+
+
+def dual_bound(y: object, v: object, zeta: float, count_empty: bool = True) -> tuple[float, float]:
+    """Proven lower bound on the optimum from any y: (bound, scale), bound = ŷ·v − ζ‖ŷ‖₁ with ŷ = y/scale.
+
+    scale = max(1, ‖Dᵀy‖∞ + (2n+4)·eps·‖y‖₁) with D = [Z, O] and ‖Dᵀy‖∞ computed in float64 by the
+    butterflies: each entry of Zᵀy (and of Oᵀy = Σy − (Zy)(N∖S)) is a sum over a tree of depth n
+    (plus one subtraction), so its rounding error is at most (2n+2)·eps·‖y‖₁; the extra 2·eps·‖y‖₁
+    covers rounding in ŷ = y/scale. Hence ‖Dᵀŷ‖∞ ≤ 1 holds exactly, not only in floats. The value
+    is summed with math.fsum and lowered by 4·eps·(Σ|ŷv| + ζ‖ŷ‖₁) for the rounded products.
+
+    With ``count_empty=False`` the constraint on (Zᵀy)(∅) = Σy is an equality; instead of
+    projecting, the bound pays |Σŷ|·(|v(∅)| + ζ), valid because every feasible split has
+    a_∅ = v(∅) + q_∅ (row T = ∅), so Σ_{S≠∅}|a_S| + ‖o‖₁ ≥ ŷ·(v + q) − (Σŷ)·a_∅.
+    """
+    yv = _as_vector(y, "y")
+    vv = _as_vector(v, "v")
+    if yv.shape != vv.shape:
+        raise InputError(f"y has {yv.shape[0]} entries but v has {vv.shape[0]}; both need one per mask")
+    zeta = float(zeta)
+    if not zeta >= 0:
+        raise InputError(f"zeta must be >= 0, got {zeta}")
+    n = n_from_length(yv.shape[0])
+    l1 = math.fsum(np.abs(yv))
+    zt = np.abs(superset_sum(yv))
+    if not count_empty:
+        zt[0] = 0.0
+    D = max(float(zt.max()), float(np.abs(or_sum_transpose(yv)).max()))
+    scale = max(1.0, D + (2 * n + 4) * EPS * l1)
+    ys = yv / scale
+    value = math.fsum(ys * vv) - zeta * math.fsum(np.abs(ys))
+    value -= 4 * EPS * (math.fsum(np.abs(ys * vv)) + zeta * math.fsum(np.abs(ys)))
+    if not count_empty:
+        s = math.fsum(ys)
+        value -= abs(s) * (abs(vv[0]) + zeta) * (1 + 4 * EPS)
+    return value, scale
+
+
+def primal_objective(and_: np.ndarray, or_: np.ndarray, count_empty: bool = True) -> float:
+    """Σ_S|a_S| + Σ_{S≠∅}|o_S| (|a_∅| left out unless ``count_empty``), summed exactly (fsum)."""
+    start = 0 if count_empty else 1
+    return math.fsum(np.abs(and_[start:])) + math.fsum(np.abs(or_[1:]))
+
+
+def check_primal(and_: np.ndarray, or_: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """q = Za + Oo − v, computed in float64 with the butterflies."""
+    return subset_sum(and_) + or_sum(or_) - v
+
+
+def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -> tuple[np.ndarray, float]:
+    """y scaled so that :func:`dual_bound` accepts it as is (scale 1), and its bound.
+
+    Scaling once by the scale of :func:`dual_bound` leaves the rounding allowance just above 1, so
+    the scaled y is shrunk by a further 1e-12 until a re-check needs no scaling.
+    """
+    ys = np.asarray(y, dtype=np.float64)
+    for _ in range(4):
+        bound, scale = dual_bound(ys, v, zeta, count_empty)
+        if scale == 1.0:
+            return ys, bound
+        ys = ys / (scale * (1 + 1e-12))
+    return ys, dual_bound(ys, v, zeta, count_empty)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# making the primal exactly feasible
+
+
+def _snap(x: np.ndarray, unit: float) -> np.ndarray:
+    """x rounded to multiples of ``unit`` (a power of two): exact sums for dyadic data."""
+    return np.round(x / unit) * unit
+
+
+def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
+                   count_empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Among a few exact re-checks of the solver's (a, o), the cheapest feasible one.
+
+    Candidates: as returned; with LP noise (|x| ≤ 1e-12·max|x|) set to 0; snapped to a dyadic grid
+    (exact for integer-like tables, where ζ = 0 needs exact sums); and, if none of them passes,
+    the repair a = M(v + clip(q, ±(ζ − δ)) − Oo), which meets the box up to rounding δ.
+    """
+    n = n_from_length(v.shape[0])
+    o = o.copy()
+    o[0] = 0.0
+    scale = max(float(np.abs(v).max()), zeta, float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)), 1e-300)
+    big = max(float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)))
+    clean_a = np.where(np.abs(a) <= 1e-12 * big, 0.0, a)
+    clean_o = np.where(np.abs(o) <= 1e-12 * big, 0.0, o)
+    unit = 2.0 ** (math.floor(math.log2(scale)) - 40)
+    cands = [(a, o), (clean_a, clean_o), (_snap(clean_a, unit), _snap(clean_o, unit))]
+    best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
+    for ca, co in cands:
+        q = check_primal(ca, co, v)
+        viol = max(0.0, float(np.abs(q).max()) - zeta)
+        obj = primal_objective(ca, co, count_empty)
+        key = (viol, obj)
+        if best is None or key < best[:2]:
+            best = (viol, obj, ca, co, q)
+    assert best is not None
+    if best[0] == 0.0:
+        return best[2], best[3], best[4]
+    # Repair: solve Za = v + q' − Oo exactly for a clipped q' just inside the box; the margin δ
+    # absorbs the rounding of M and Z (each an n-stage tree), doubled until the check passes.
+    ca, co = best[2], best[3]
+    q = best[4]
+    delta = 4 * (n + 2) * EPS * (primal_objective(ca, co) + float(np.abs(v).max()))
+    oo = or_sum(co)
+    for _ in range(12):
+        margin = min(delta, zeta)
+        target = np.clip(q, -(zeta - margin), zeta - margin)
+        ra = mobius(v + target - oo)
+        # M of a nearly-sparse table leaves rounding noise on every atom: drop it when the
+        # re-check still passes, so that the support stays the solver's
+        rbig = float(np.abs(ra).max(initial=0.0))
+        for cand in (np.where(np.abs(ra) <= 1e-12 * rbig, 0.0, ra), ra):
+            rq = check_primal(cand, co, v)
+            viol = max(0.0, float(np.abs(rq).max()) - zeta)
+            if viol == 0.0:
+                break
+        ra = cand
+        if viol < best[0] or (viol == best[0] and primal_objective(ra, co, count_empty) < best[1]):
+            best = (viol, primal_objective(ra, co, count_empty), ra, co, rq)
+        if viol == 0.0 or margin >= zeta:
+            break
+        delta *= 4
+    return best[2], best[3], best[4]
+
+
+# ---------------------------------------------------------------------------------------------
+# row-and-column generation
+
+
+def _default_device(device: object) -> torch.device:
+    if device is not None:
+        return torch.device(device)
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def _topk(score: torch.Tensor, k: int) -> np.ndarray:
+    """Indices of the (at most) k largest positive entries of ``score``."""
+    k = min(k, int(score.shape[0]))
+    vals, idx = torch.topk(score, k)
+    return idx[vals > 0].cpu().numpy()
+
+
+def _initial_sets(v: np.ndarray, n: int) -> tuple[set[int], set[int]]:
+    """Seed masks ∅, N, singletons and their complements; atoms: their AND atoms, every singleton
+    OR atom, OR(N), and the largest AND/OR interactions of v itself (cheap, often in the support)."""
+    N = 1 << n
+    full = N - 1
+    rows = {0, full} | {1 << i for i in range(n)} | {full ^ (1 << i) for i in range(n)}
+    cols = set(rows) | {N + (1 << i) for i in range(n)} | {N + full}
+    k = min(N - 1, 4 * n)
+    and_i = np.abs(mobius(v))
+    or_i = np.abs(or_interactions(v))
+    or_i[0] = 0.0
+    cols |= set(np.argpartition(-and_i, k)[:k].tolist())
+    cols |= set((N + np.argpartition(-or_i, k)[:k]).tolist())
+    return rows, cols
+
+
+def _generate(v: np.ndarray, zeta: float, count_empty: bool, device: torch.device, deadline: float | None,
+              progress: bool | None, max_rounds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str]:
+    N = v.shape[0]
+    n = n_from_length(N)
+    vt = torch.tensor(np.array(v, dtype=np.float64), device=device)  # a copy: records are read-only
+    rows, cols = _initial_sets(v, n)
+    dropped_rows: set[int] = set()
+    dropped_cols: set[int] = set()
+    iters = 0
+    status = "round_limit"
+    feas_tol = 0.0  # strict: a row outside R violated by any amount is added (avoids a dense repair)
+    a = np.zeros(N)
+    o = np.zeros(N)
+    y = np.zeros(N)
+    rnd = 0
+    with Progress(max_rounds, "exact AND-OR split", enabled=progress) as bar:
+        for rnd in range(1, max_rounds + 1):
+            left = None if deadline is None else deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                status = "time_limit"
+                break
+            R = np.fromiter(sorted(rows), dtype=np.int64)
+            C = np.fromiter(sorted(cols), dtype=np.int64)
+            x, y_r, _, it, ok = solve_master(v[R], zeta, R, C, N, count_empty=count_empty, time_limit=left)
+            iters += it
+            bar.update()
+            if not ok:
+                status = "time_limit" if deadline is not None and time.perf_counter() >= deadline else "not_converged"
+                if not np.any(x):
+                    break
+            a = np.zeros(N)
+            o = np.zeros(N)
+            is_and = C < N
+            a[C[is_and]] = x[is_and]
+            o[C[~is_and] - N] = x[~is_and]
+            y = np.zeros(N)
+            y[R] = y_r
+            if not ok:
+                break
+            # full residual and full pricing with the butterflies (on the device)
+            at = torch.as_tensor(a, device=device)
+            ot = torch.as_tensor(o, device=device)
+            yt = torch.as_tensor(y, device=device)
+            row_viol = (subset_sum(at) + or_sum(ot) - vt).abs() - zeta - feas_tol
+            row_viol[torch.as_tensor(R, device=device)] = -1.0
+            price = torch.cat([superset_sum(yt).abs(), or_sum_transpose(yt).abs()]) - 1.0 - 1e-9
+            if not count_empty:
+                price[0] = -1.0
+            price[N] = -1.0  # o(∅) is not an atom
+            price[torch.as_tensor(C, device=device)] = -1.0
+            n_rows = int((row_viol > 0).sum())
+            n_cols = int((price > 0).sum())
+            if n_rows == 0 and n_cols == 0:
+                status = "optimal"
+                break
+            batch = max(8 * n, len(R) // 4)
+            # drop rows with zero dual and atoms that are zero and far from pricing in; each at most once
+            free_r = (np.abs(y_r) <= 1e-12) & ~np.isin(R, list(dropped_rows))
+            drop_r = set(R[free_r].tolist())
+            kept_rows = rows - drop_r
+            red = torch.cat([superset_sum(yt).abs(), or_sum_transpose(yt).abs()])[torch.as_tensor(C, device=device)]
+            free_c = (np.abs(x) <= 1e-12) & (red.cpu().numpy() <= 0.5) & ~np.isin(C, list(dropped_cols))
+            free_c &= ~np.isin(C, list(kept_rows))  # keep AND(T) for kept rows: master stays feasible
+            drop_c = set(C[free_c].tolist())
+            dropped_rows |= drop_r
+            dropped_cols |= drop_c
+            rows = kept_rows
+            cols -= drop_c
+            if n_rows:
+                new_rows = _topk(row_viol, batch)
+                rows |= set(new_rows.tolist())
+                cols |= set(new_rows.tolist())
+            if n_cols:
+                cols |= set(_topk(price, batch).tolist())
+    return a, o, y, iters, rnd, status
+
+
+# ---------------------------------------------------------------------------------------------
+# public entry point
+
+
+def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float = 1e-6, device: object = None,
+                time_limit: float | None = None, progress: bool | None = None, method: str = "auto",
+                max_rounds: int = 500) -> ExactSolution:
+    """Solve the sparse AND-OR split exactly and certify it (module docstring).
+
+    Args:
+        v: the table, length 2^n (numpy, list or torch).
+        zeta: the noise box ζ ≥ 0 (THEORY: ζ = q_bound·|v(N) − v(∅)|).
+        count_empty: whether |a_∅| is part of the objective (THEORY's reference convention: yes).
+        tol: the status is "optimal" when gap ≤ tol·max(1, |objective|).
+        device: torch device for the butterflies of "generate" (default: CUDA when available).
+        time_limit: seconds; on expiry the best numbers so far are returned, still certified.
+        progress: progress bar on stderr (None: only on a terminal).
+        method: "auto" (factored LP for n ≤ 10, generation above), "factored" or "generate".
+        max_rounds: cap on generation rounds.
+    """
+    start = time.perf_counter()
+    vv = _as_vector(v, "v")
+    zeta = float(zeta)
+    if not (zeta >= 0 and math.isfinite(zeta)):
+        raise InputError(f"zeta must be a finite number >= 0, got {zeta}")
+    if method not in ("auto", "factored", "generate"):
+        raise InputError(f"method must be 'auto', 'factored' or 'generate', got {method!r}")
+    n = n_from_length(vv.shape[0])
+    N = vv.shape[0]
+    if method == "auto":
+        method = "factored" if n <= FACTORED_MAX_N else "generate"
+    deadline = None if time_limit is None else start + float(time_limit)
+    # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
+    # practice ~1e-12) keep the returned split inside the true box; otherwise the dense repair in
+    # _finish_primal would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
+    margin = min(0.5 * zeta, 1e-9 * zeta + 1e-11 * max(1.0, float(np.abs(vv).max())))
+    zeta_solve = zeta - margin
+    if method == "factored":
+        res = solve_factored(vv, zeta_solve, count_empty=count_empty, time_limit=time_limit)
+        a = res.and_ if res.and_ is not None else mobius(vv)
+        o = res.or_ if res.or_ is not None else np.zeros(N)
+        y = res.y if res.y is not None else np.zeros(N)
+        iters, rounds = res.iterations, 1
+        status = "optimal" if res.ok else ("time_limit" if time_limit is not None else "not_converged")
+        solver = "highs-factored"
+    else:
+        a, o, y, iters, rounds, status = _generate(vv, zeta_solve, count_empty, _default_device(device), deadline,
+                                                   progress, max_rounds)
+        solver = "generate+highs"
+    a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
+    objective = primal_objective(a, o, count_empty)
+    y_cert, bound = _certificate(y, vv, zeta, count_empty)
+    gap = objective - bound
+    if status == "optimal" and gap > tol * max(1.0, abs(objective)):
+        status = "not_converged"
+    viol = max(0.0, float(np.abs(q).max()) - zeta)
+    support = int(np.count_nonzero(a) + np.count_nonzero(o))
+    return ExactSolution(
+        and_=a, or_=o, q=q, y=y_cert, objective=objective, lower_bound=bound, gap=gap, status=status,
+        iterations=iters, seconds=time.perf_counter() - start, solver=solver, rounds=rounds,
+        support=support, violation=viol, count_empty=count_empty, zeta=zeta,
+    )

@@ -242,12 +242,14 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         pictures.append(_figure("fit", figure_to_svg(plot_fit(record_values, model_values, epsilon), "f-"),
                                 "Recorded output v(T) against the logic model f(T) on every mask, with the ε band."))
 
+    # The summary is about the proof: verdicts must hold. A refuted claim is a result, not a failure
+    # of the evidence, so claims are counted, not judged.
     n_pass = sum(_status(v.get("holds"))[0] == "pass" for v in verdicts)
     c_pass = sum(_status(c.get("holds"))[0] == "pass" for c in claims)
-    everything = n_pass == len(verdicts) and c_pass == len(claims)
-    summary_cls = "pass" if everything else "fail"
-    summary = (f'<p id="summary" class="{summary_cls}"><span class="badge">{"PASS" if everything else "FAIL"}</span>'
-               f'{n_pass} of {len(verdicts)} verdicts hold; {c_pass} of {len(claims)} claims hold. '
+    proven = n_pass == len(verdicts)
+    summary = (f'<p id="summary" class="{"pass" if proven else "fail"}"><span class="badge">'
+               f'{"PROVEN" if proven else "NOT PROVEN"}</span>'
+               f'{n_pass} of {len(verdicts)} verdicts hold; claims: {c_pass} hold, {len(claims) - c_pass} refuted or undecided. '
                f'{lm.n} variables, {len(lm.concepts)} concepts'
                + (f", ε = {_value(epsilon)}" if epsilon is not None else "") + ".</p>")
 

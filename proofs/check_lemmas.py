@@ -5,7 +5,6 @@ Run: ``python proofs/check_lemmas.py``; exits 1 if any lemma fails to check.
 
 from __future__ import annotations
 
-import itertools
 import sys
 
 import sympy

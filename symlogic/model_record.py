@@ -18,7 +18,8 @@ import torch
 from .errors import InputError
 from .record import Record, record
 
-__all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint"]
+__all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint", "eval_mode",
+           "predicted_class"]
 
 OutputSpec = Union[str, Callable[[torch.Tensor], torch.Tensor]]
 OUTPUTS = ("log-odds", "logit", "prob")
@@ -117,8 +118,11 @@ def variable_membership(variables: Any, shape: Sequence[int]) -> torch.Tensor:
 
 
 @contextlib.contextmanager
-def _eval_mode(model: torch.nn.Module) -> Iterator[None]:
-    """Run in eval mode (no dropout, fixed batch-norm statistics) and restore the mode after."""
+def eval_mode(model: Any) -> Iterator[None]:
+    """Run a module in eval mode (no dropout, fixed batch-norm statistics) and restore its mode after."""
+    if not isinstance(model, torch.nn.Module):
+        yield
+        return
     was_training = model.training
     model.eval()
     try:
@@ -176,10 +180,10 @@ def record_model(
     model_fp = model_fingerprint(model) if is_module else None
     input_fp = tensor_fingerprint(x_t, base_t)
 
-    with (_eval_mode(model) if is_module else contextlib.nullcontext()), torch.inference_mode():
+    with eval_mode(model), torch.inference_mode():
         if target is None and output in ("log-odds", "logit", "prob"):
             full = model(x_dev.reshape(1, *x_t.shape))
-            target = _predicted_class(full)
+            target = predicted_class(full)
 
         def fn(masks: torch.Tensor) -> torch.Tensor:
             present = ((masks.to(torch.float32) @ member_f) > 0) | ~member_f.any(0)  # [B, numel]: kept (background always)
@@ -216,8 +220,9 @@ def _integer_model_input(model: Any) -> bool:
     return isinstance(model, torch.nn.Module) and any(isinstance(m, torch.nn.Embedding) for m in model.modules())
 
 
-def _predicted_class(full: torch.Tensor) -> int:
-    z = full.reshape(1, -1) if full.ndim <= 1 else full.reshape(full.shape[0], -1)
+def predicted_class(logits: torch.Tensor) -> int:
+    """The class a model predicts from its outputs on one input: argmax, or ``z > 0`` for a single logit."""
+    z = logits.reshape(1, -1) if logits.ndim <= 1 else logits.reshape(logits.shape[0], -1)
     if z.shape[1] == 1:
         return int(z[0, 0] > 0)
     return int(torch.argmax(z[0]))

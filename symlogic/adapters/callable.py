@@ -9,9 +9,8 @@ what a recording fed the model.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 
 from ..errors import InputError
 from ..masks import check_names
+from ..model_record import record_model
 from ..record import Record, masks_tensor, record
 
 __all__ = ["CallableAdapter", "record_callable", "masked_inputs", "mask_batch"]
@@ -83,31 +83,26 @@ def model_dtype(model: Any) -> torch.dtype:
     return torch.get_default_dtype()
 
 
-@contextlib.contextmanager
-def eval_mode(model: Any) -> Iterator[None]:
-    """Run a module in eval mode (no dropout, fixed batch-norm statistics) and restore its mode after."""
-    if not isinstance(model, torch.nn.Module):
-        yield
-        return
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-def predicted_class(logits: torch.Tensor) -> int:
-    """The class a model predicts from its outputs on one input: argmax, or ``z > 0`` for a single logit."""
-    z = logits.reshape(1, -1) if logits.ndim <= 1 else logits.reshape(logits.shape[0], -1)
-    if z.shape[1] == 1:
-        return int(z[0, 0] > 0)
-    return int(torch.argmax(z[0]))
-
-
 def add_meta(rec: Record, **meta: Any) -> Record:
     """The same record with more meta entries (a Record is frozen)."""
     return replace(rec, meta={**rec.meta, **meta})
+
+
+def record_adapter(source: Any, model: Any, target: int | None, meta: dict[str, Any], *, batch_size: int | None,
+                   device: torch.device | str | None, checkpoint: str | os.PathLike[str] | None,
+                   progress: bool | None) -> Record:
+    """Record ``model`` on all 2^n masked inputs an adapter describes, and keep the adapter's meta.
+
+    ``source`` (the adapter) provides ``input_tensor``, ``baseline_tensor``, ``membership``, ``variable_names``,
+    ``output`` and ``baseline_description`` (every model adapter here does).
+    """
+    rec = record_model(
+        model, source.input_tensor, source.baseline_tensor, source.membership, target=target,
+        output=source.output, names=source.variable_names, batch_size=batch_size, device=device,
+        checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
+        baseline_name=source.baseline_description,
+    )
+    return add_meta(rec, **meta)
 
 
 @dataclass

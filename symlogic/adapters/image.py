@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import InputError
-from ..model_record import OUTPUTS, OutputSpec, record_model, scalar_output
+from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class, scalar_output
 from ..record import Record
-from .callable import add_meta, eval_mode, keep_background, masked_inputs, model_dtype, predicted_class
+from .callable import keep_background, masked_inputs, model_dtype, record_adapter
 
 __all__ = ["ImageAdapter", "record_image", "gaussian_blur", "box_blur", "patch_name", "IMAGE_BASELINES", "PATCH_SELECTIONS"]
 
@@ -305,16 +305,11 @@ class ImageAdapter:
         progress: bool | None = None,
     ) -> Record:
         """Record the model on all 2^n masked images (see :func:`symlogic.record_model`)."""
-        rec = record_model(
-            self.model, self.input_tensor, self.baseline_tensor, self.membership, target=self.target_class,
-            output=self.output, names=self.variable_names, batch_size=batch_size, device=device,
-            checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-            baseline_name=self.baseline_description,
-        )
-        return add_meta(
-            rec, adapter="image", patch=list(self.patch_size), grid=list(self.grid), patches=[list(p) for p in self.chosen],
-            selection=None if self.n is None else self.select, scores=self.scores,
-        )
+        meta = {"adapter": "image", "patch": list(self.patch_size), "grid": list(self.grid),
+                "patches": [list(p) for p in self.chosen], "selection": None if self.n is None else self.select,
+                "scores": self.scores}
+        return record_adapter(self, self.model, self.target_class, meta, batch_size=batch_size, device=device,
+                              checkpoint=checkpoint, progress=progress)
 
 
 def record_image(

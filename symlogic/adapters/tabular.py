@@ -16,9 +16,9 @@ import torch
 
 from ..errors import InputError
 from ..masks import check_names
-from ..model_record import OutputSpec, record_model
+from ..model_record import OutputSpec
 from ..record import Record
-from .callable import add_meta, keep_background, masked_inputs, model_dtype
+from .callable import keep_background, masked_inputs, model_dtype, record_adapter
 
 __all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
 
@@ -198,16 +198,10 @@ class TabularAdapter:
         progress: bool | None = None,
     ) -> Record:
         """Record the model on all 2^n masked rows (see :func:`symlogic.record_model`)."""
-        rec = record_model(
-            self.model, self.input_tensor, self.baseline_tensor, self.membership, target=self.target, output=self.output,
-            names=self.variable_names, batch_size=batch_size, device=device,
-            checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-            baseline_name=self.baseline_description,
-        )
-        return add_meta(
-            rec, adapter="tabular", columns=[list(g) for g in self.column_indices], column_names=list(self.names or ()),
-            baseline_row=self.baseline_tensor.tolist(),
-        )
+        meta = {"adapter": "tabular", "columns": [list(g) for g in self.column_indices],
+                "column_names": list(self.names or ()), "baseline_row": self.baseline_tensor.tolist()}
+        return record_adapter(self, self.model, self.target, meta, batch_size=batch_size, device=device,
+                              checkpoint=checkpoint, progress=progress)
 
 
 def record_tabular(

@@ -26,9 +26,9 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from ..model_record import OUTPUTS, OutputSpec, record_model
+from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .callable import add_meta, eval_mode, keep_background, masked_inputs, model_dtype, predicted_class
+from .callable import keep_background, masked_inputs, model_dtype, record_adapter
 
 __all__ = [
     "TextAdapter",
@@ -508,13 +508,6 @@ class TextAdapter:
         progress: bool | None = None,
     ) -> Record:
         """Record the model on all 2^n masked texts (see :func:`symlogic.record_model`)."""
-        with self._eval():
-            rec = record_model(
-                self.module, self.input_tensor, self.baseline_tensor, self.membership.numpy(), target=self.target_class,
-                output=self.output, names=self.variable_names, batch_size=batch_size, device=device,
-                checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-                baseline_name=self.baseline_description,
-            )
         meta: dict[str, Any] = {
             "adapter": "text", "unit": self.unit, "kind": self.kind, "text": self.text, "tokens": list(self.tokens),
             "positions": [list(p) for p in self.positions], "baseline_token": self.baseline_token,
@@ -522,7 +515,9 @@ class TextAdapter:
         }
         if self.kind == "causal-lm" and self.target_class is not None:
             meta["target_token"] = self.tokenizer.convert_ids_to_tokens([self.target_class])[0]
-        return add_meta(rec, **meta)
+        with self._eval():
+            return record_adapter(self, self.module, self.target_class, meta, batch_size=batch_size, device=device,
+                                  checkpoint=checkpoint, progress=progress)
 
 
 def record_text(

@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..progress import Progress
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
 from ._exact_lp import solve_factored, solve_master
+from ._exact_master import HAVE_HIGHSPY
 
 __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal"]
 
@@ -380,9 +381,17 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         status = "optimal" if res.ok else ("time_limit" if time_limit is not None else "not_converged")
         solver = "highs-factored"
     else:
-        a, o, y, iters, rounds, status = _generate(vv, zeta_solve, count_empty, _default_device(device), deadline,
-                                                   progress, max_rounds)
-        solver = "generate+highs"
+        if HAVE_HIGHSPY:
+            from ._exact_gen import generate
+
+            a, o, y, iters, rounds, status = generate(
+                vv, zeta_solve, count_empty, _default_device(device), deadline, progress, max_rounds,
+                lambda yy: dual_bound(yy, vv, zeta, count_empty)[0])
+            solver = "generate+highspy"
+        else:
+            a, o, y, iters, rounds, status = _generate(vv, zeta_solve, count_empty, _default_device(device), deadline,
+                                                       progress, max_rounds)
+            solver = "generate+highs"
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)

@@ -99,7 +99,7 @@ def reference_sgd(
     i_and = and_interactions(w + gamma)
     i_or = or_interactions(w - gamma)
     to_np = (lambda x: x.detach().cpu().numpy()) if use_torch else (lambda x: x)
-    i_and, i_or, q_np, gamma_np = to_np(i_and), to_np(i_or), to_np(q), to_np(gamma)
+    i_and, i_or, q_np = to_np(i_and), to_np(i_or), to_np(q)
     loss = float(np.abs(i_and).sum() + np.abs(i_or).sum())
     and_ = i_and.copy()
     or_ = i_or.copy()

@@ -1,0 +1,193 @@
+"""Incremental restricted master LP for row-and-column generation, on HiGHS through ``highspy``.
+
+The master is the exact LP of :mod:`symlogic.extraction.exact` restricted to a set R of masks
+(rows) and a set of signed atoms (columns), kept alive in one ``highspy.Highs`` object so that
+each round *adds* rows and columns and re-solves from the previous basis (dual simplex after new
+rows, primal after new columns) instead of starting over.
+
+Formulation (no q variables: the box is a ranged row)::
+
+    min  Σ_j c_j x_j,   x_j ≥ 0   (column j = atom S_j with sign s_j ∈ {+1, −1}; c_j = 1,
+                                   0 for the AND atom ∅ when the empty set is not counted)
+    σ − Σ_{OR j} s_j x_j = 0                                        (link row, σ free)
+    v_T − ζ ≤ Σ_{AND j: S_j ⊆ T} s_j x_j + σ − Σ_{OR j: S_j ∩ T = ∅} s_j x_j ≤ v_T + ζ   (T ∈ R)
+
+σ is Σ o_S, so the T row is (Za + Oo)(T) through OR_S(T) = 1 − 1[S ⊆ N∖T]: an OR atom then
+touches the rows that *miss* it (a fraction 2^−|S| of the masks) instead of the rows that hit it
+(94% of the entries of the dense matrix at n = 10); AND atoms are sparse the same way. This keeps
+the master's matrix sparse, which is what makes the simplex iterations cheap.
+
+The row duals of the T rows are the dual y of THEORY §3 restricted to R (the link row's dual is
+Σy); ``Master.solve`` returns them with that sign convention (checked: y·v − ζ‖y‖₁ equals the
+master's objective at an optimum).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # optional: exact.py falls back to scipy's linprog (no warm start) without it
+    import highspy
+except ImportError:  # pragma: no cover - exercised only where highspy is missing
+    highspy = None
+
+__all__ = ["Master", "HAVE_HIGHSPY"]
+
+HAVE_HIGHSPY = highspy is not None
+
+
+def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int) -> np.ndarray:
+    """Dense block of the T rows (no σ) for masks ``rows`` × signed atoms: s·1[S ⊆ T] for AND,
+    −s·1[S ∩ T = ∅] for OR."""
+    T = np.asarray(rows, dtype=np.int64)[:, None]
+    A = np.asarray(atoms, dtype=np.int64)[None, :]
+    is_and = A < N
+    S = np.where(is_and, A, A - N)
+    hit = np.where(is_and, (S & ~T) == 0, (S & T) == 0)
+    coef = np.where(is_and, 1.0, -1.0) * np.asarray(signs, dtype=np.float64)[None, :]
+    return np.where(hit, coef, 0.0)
+
+
+class Master:
+    """The restricted LP, grown by :meth:`add_rows` / :meth:`add_cols` and re-solved warm.
+
+    HiGHS indices: column 0 is σ, row 0 the link row; row 1 + i is ``self.rows[i]`` and column
+    1 + j is the signed atom (``self.atoms[j]``, ``self.signs[j]``).
+    """
+
+    def __init__(self, v: np.ndarray, zeta: float, count_empty: bool, *, threads: int | None = None) -> None:
+        if highspy is None:  # pragma: no cover
+            raise ImportError("highspy is not installed")
+        self.v = v
+        self.N = v.shape[0]
+        self.zeta = float(zeta)
+        self.count_empty = count_empty
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        self.h = h
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.atoms = np.zeros(0, dtype=np.int64)
+        self.signs = np.zeros(0, dtype=np.int64)
+        inf = highspy.kHighsInf
+        # σ (free, cost 0) and the link row σ − Σ s_j x_j = 0
+        h.addCol(0.0, -inf, inf, 0, np.zeros(0, np.int32), np.zeros(0))
+        h.addRow(0.0, 0.0, 1, np.array([0], np.int32), np.array([1.0]))
+        self.iterations = 0
+
+    # -- growing -----------------------------------------------------------------------------
+
+    def has_rows(self, masks: np.ndarray) -> np.ndarray:
+        return np.isin(masks, self.rows)
+
+    def add_rows(self, masks: np.ndarray) -> None:
+        masks = np.asarray(masks, dtype=np.int64)
+        masks = masks[~np.isin(masks, self.rows)]
+        if masks.size == 0:
+            return
+        k = masks.size
+        block = _coefficients(masks, self.atoms, self.signs, self.N)
+        r, c = np.nonzero(block)
+        vals = block[r, c]
+        # σ in every row, then the atoms (HiGHS column 1 + j)
+        counts = np.bincount(r, minlength=k) + 1
+        starts = np.zeros(k, dtype=np.int64)
+        starts[1:] = np.cumsum(counts)[:-1]
+        idx = np.empty(int(counts.sum()), dtype=np.int32)
+        val = np.empty(idx.shape[0])
+        idx[starts] = 0
+        val[starts] = 1.0
+        # positions of the atom entries: after each row's σ, in row order (np.nonzero is row-major)
+        offs = np.arange(r.shape[0]) - np.searchsorted(r, r) + 1
+        pos = starts[r] + offs
+        idx[pos] = (c + 1).astype(np.int32)
+        val[pos] = vals
+        vr = self.v[masks]
+        self.h.addRows(k, vr - self.zeta, vr + self.zeta, idx.shape[0], starts.astype(np.int32), idx, val)
+        self.rows = np.concatenate([self.rows, masks])
+
+    def add_cols(self, atoms: np.ndarray, signs: np.ndarray) -> None:
+        atoms = np.asarray(atoms, dtype=np.int64)
+        signs = np.asarray(signs, dtype=np.int64)
+        key_new = atoms * 2 + (signs > 0)
+        keep = ~np.isin(key_new, self.atoms * 2 + (self.signs > 0))
+        key_new, uniq = np.unique(key_new[keep], return_index=True)
+        atoms, signs = atoms[keep][uniq], signs[keep][uniq]
+        k = atoms.size
+        if k == 0:
+            return
+        block = _coefficients(self.rows, atoms, signs, self.N).T  # k × |R|
+        c, r = np.nonzero(block)
+        vals = block[c, r]
+        is_or = atoms >= self.N
+        counts = np.bincount(c, minlength=k) + is_or  # OR atoms also enter the link row (row 0)
+        starts = np.zeros(k, dtype=np.int64)
+        starts[1:] = np.cumsum(counts)[:-1]
+        idx = np.empty(int(counts.sum()), dtype=np.int32)
+        val = np.empty(idx.shape[0])
+        first = starts[is_or]
+        idx[first] = 0
+        val[first] = -signs[is_or].astype(np.float64)
+        offs = np.arange(c.shape[0]) - np.searchsorted(c, c) + is_or[c]
+        pos = starts[c] + offs
+        idx[pos] = (r + 1).astype(np.int32)
+        val[pos] = vals
+        cost = np.ones(k)
+        if not self.count_empty:
+            cost[atoms == 0] = 0.0
+        self.h.addCols(k, cost, np.zeros(k), np.full(k, highspy.kHighsInf), idx.shape[0],
+                       starts.astype(np.int32), idx, val)
+        self.atoms = np.concatenate([self.atoms, atoms])
+        self.signs = np.concatenate([self.signs, signs])
+
+    def drop(self, row_pos: np.ndarray, col_pos: np.ndarray) -> None:
+        """Delete rows ``self.rows[row_pos]`` and columns ``col_pos`` (call only for basic rows and
+        non-basic columns, so that the basis stays valid and the next solve stays warm)."""
+        row_pos = np.asarray(row_pos, dtype=np.int64)
+        col_pos = np.asarray(col_pos, dtype=np.int64)
+        if row_pos.size:
+            self.h.deleteRows(row_pos.size, (row_pos + 1).astype(np.int32))
+            self.rows = np.delete(self.rows, row_pos)
+        if col_pos.size:
+            self.h.deleteCols(col_pos.size, (col_pos + 1).astype(np.int32))
+            self.atoms = np.delete(self.atoms, col_pos)
+            self.signs = np.delete(self.signs, col_pos)
+
+    # -- solving -----------------------------------------------------------------------------
+
+    def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray, bool, str]:
+        """Re-solve (warm). Returns (x per signed column, y per row of ``self.rows``, optimal?, status)."""
+        h = self.h
+        h.setOptionValue("time_limit", float("inf") if time_limit is None else max(float(time_limit), 0.01))
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        self.iterations += int(info.simplex_iteration_count)
+        ok = status == highspy.HighsModelStatus.kOptimal
+        sol = h.getSolution()
+        if not sol.value_valid:
+            return np.zeros(self.atoms.size), np.zeros(self.rows.size), False, h.modelStatusToString(status)
+        x = np.asarray(sol.col_value, dtype=np.float64)[1:]
+        y = np.asarray(sol.row_dual, dtype=np.float64)[1:] if sol.dual_valid else np.zeros(self.rows.size)
+        return x, y, ok, h.modelStatusToString(status)
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row is basic, column is basic) for the T rows and the signed-atom columns."""
+        b = self.h.getBasis()
+        basic = highspy.HighsBasisStatus.kBasic
+        rb = np.array([s == basic for s in b.row_status[1:]], dtype=bool)
+        cb = np.array([s == basic for s in b.col_status[1:]], dtype=bool)
+        return rb, cb
+
+    def values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a, o) as full length-N tables from the signed column values."""
+        a = np.zeros(self.N)
+        o = np.zeros(self.N)
+        sx = x * self.signs
+        is_and = self.atoms < self.N
+        np.add.at(a, self.atoms[is_and], sx[is_and])
+        np.add.at(o, self.atoms[~is_and] - self.N, sx[~is_and])
+        return a, o

@@ -13,6 +13,8 @@ engine, is re-evaluated exactly against the table before it is reported. A Z3 ti
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -98,34 +100,70 @@ class Verdict:
         return f"ε-equivalence {word}: ε = {self.epsilon:.6g}, max error = {self.max_error:.6g} ({engines})"
 
 
-def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, chunk_rows: int, timeout_s: float,
-               progress: bool | None) -> tuple[str, int | None, int]:
-    """Run Z3 over the reduced table; returns (result, a violating mask or None, rows checked)."""
+def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
+    """Decide one chunk in its own Z3 context (contexts are independent, so chunks run in parallel)."""
     import z3
 
+    ctx = z3.Context()
+    solver = z3.Solver(ctx=ctx)
+    solver.set("timeout", int(timeout_s * 1000))
+    solver.from_string(script)
+    result = solver.check()
+    if result == z3.sat:
+        return "sat", int(solver.model()[z3.Int("r", ctx)].as_long())
+    return ("unsat" if result == z3.unsat else "unknown"), None
+
+
+def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, chunk_rows: int, timeout_s: float,
+               progress: bool | None, workers: int | None = None) -> tuple[str, int | None, int]:
+    """Run Z3 over the reduced table; returns (result, a violating mask or None, rows checked).
+
+    Chunks are independent queries; they run on ``workers`` threads (z3 releases the GIL inside
+    the solver), and the first satisfiable chunk stops the rest.
+    """
     support = mask_bits(lm.support_mask)
     groups = group_table(rec.values, support)
     define_f = model_define_fun(lm, support)
     total = groups.masks.shape[0]
-    starts = range(0, total, chunk_rows)
-    with Progress(len(starts), f"z3: {total} rows", enabled=progress) as bar:
-        for start in starts:
-            rows = np.arange(start, min(start + chunk_rows, total))
-            script = table_chunk_script(define_f, len(support), rows, groups.vmin[rows], groups.vmax[rows], epsilon)
-            solver = z3.Solver()
-            solver.set("timeout", int(timeout_s * 1000))
-            solver.from_string(script)
-            result = solver.check()
-            bar.update()
-            if result == z3.unknown:
-                return "unknown", None, int(start)
-            if result == z3.sat:
-                g = int(solver.model()[z3.Int("r")].as_long())
-                # The row violates through its largest or its smallest member; pick the worse one exactly.
-                cands = [int(groups.argmax[g]), int(groups.argmin[g])]
-                errs = [abs(Fraction(float(rec.values[m])) - lm.evaluate_exact(m)) for m in cands]
-                return "sat", cands[int(np.argmax(errs))], int(rows[-1]) + 1
-    return "unsat", None, total
+    starts = list(range(0, total, chunk_rows))
+    workers = max(1, min(workers or os.cpu_count() or 1, 8, len(starts)))
+
+    def script(start: int) -> str:
+        rows = np.arange(start, min(start + chunk_rows, total))
+        return table_chunk_script(define_f, len(support), rows, groups.vmin[rows], groups.vmax[rows], epsilon)
+
+    outcome, found = "unsat", None
+    checked = 0
+    with Progress(len(starts), f"z3: {total} rows", enabled=progress) as bar, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = {pool.submit(_z3_chunk, script(start), timeout_s): start for start in starts[:2 * workers]}
+        queue = starts[2 * workers:]
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in done:
+                start = pending.pop(fut)
+                result, row = fut.result()
+                bar.update()
+                checked += min(chunk_rows, total - start)
+                if result == "sat" and found is None:
+                    outcome, found = "sat", row
+                elif result == "unknown" and outcome == "unsat":
+                    outcome = "unknown"
+            if outcome == "unsat":
+                while queue and len(pending) < 2 * workers:
+                    start = queue.pop(0)
+                    pending[pool.submit(_z3_chunk, script(start), timeout_s)] = start
+            else:  # a violation (or an unknown) settles the verdict: stop feeding chunks
+                for fut in pending:
+                    fut.cancel()
+                queue = []
+                pending = {f: s for f, s in pending.items() if not f.cancelled()}
+    if found is None:
+        return outcome, None, checked
+    # The row violates through its largest or its smallest member; pick the worse one exactly.
+    cands = [int(groups.argmax[found]), int(groups.argmin[found])]
+    errs = [abs(Fraction(float(rec.values[m])) - lm.evaluate_exact(m)) for m in cands]
+    return "sat", cands[int(np.argmax(errs))], checked
 
 
 def verify(
@@ -135,6 +173,7 @@ def verify(
     *,
     timeout: float = 120.0,
     chunk_rows: int = 1024,
+    workers: int | None = None,
     progress: bool | None = None,
 ) -> Verdict:
     """Prove max_T |f(T) − v(T)| ≤ ε over all 2^n recorded masks, in exact arithmetic.
@@ -146,6 +185,7 @@ def verify(
             rounded up to the next float64).
         timeout: seconds Z3 may spend per chunk; a timeout makes the verdict "unknown" (not holds).
         chunk_rows: reduced-table rows per Z3 query.
+        workers: threads running Z3 queries at once (default: the CPU count, at most 8).
     """
     start = time.perf_counter()
     if tuple(lm.names) != tuple(rec.names):
@@ -161,7 +201,8 @@ def verify(
     count, worst_list = violations(lm, rec.values, eps)
     exact_result = "holds" if count == 0 else "fails"
     t1 = time.perf_counter()
-    z3_result, z3_mask, rows = _z3_engine(lm, rec, eps, chunk_rows=chunk_rows, timeout_s=timeout, progress=progress)
+    z3_result, z3_mask, rows = _z3_engine(lm, rec, eps, chunk_rows=chunk_rows, timeout_s=timeout, progress=progress,
+                                          workers=workers)
     t2 = time.perf_counter()
 
     engines = {"z3": z3_result, "exact": exact_result}

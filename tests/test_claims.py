@@ -550,9 +550,22 @@ def test_property_epsilon_route_is_sound(data: st.DataObject) -> None:
     claim = data.draw(_claims(n, max_order=False))
     res = check(claim, lm, epsilon=SimpleNamespace(holds=True, epsilon=float(eps)))
     truth, _ = brute(claim, rec_value(rec), rec.names)
-    assert res.status in ("holds", "undecided", "unknown")
+    assert res.status in ("holds", "fails", "undecided", "unknown")
     if res.holds:
         assert truth, res.explanation
+    if res.status == "fails":  # refuted through the model: the network really breaks the claim there
+        assert not truth, res.explanation
+
+
+def test_epsilon_route_refutes_when_the_model_breaks_the_claim_by_more_than_epsilon(lm4: LogicModel) -> None:
+    rec, eps = _noisy(lm4, 0.01)
+    verdict = SimpleNamespace(holds=True, epsilon=float(eps))
+    # min f under the condition is 1.75, so f < 1.9 − ε there: the network's output is below 1.9.
+    res = check("present(a) & present(b) & absent(c) -> output >= 1.9", lm4, epsilon=verdict)
+    assert res.status == "fails" and res.route.endswith("network claim") and "margin" in res.explanation
+    mask = res.counterexample["mask"]
+    assert rec.values[mask] < 1.9 and (mask & 0b11) == 0b11 and not mask & 0b100
+    assert not check("present(a) & present(b) & absent(c) -> output >= 1.9", rec).holds
 
 
 @settings(max_examples=60, deadline=None)

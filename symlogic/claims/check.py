@@ -987,6 +987,18 @@ def _network_claim(
         out = _check_record(claim, rec, bit)
         engines_all = (inner.engines if inner else ()) + out.engines
         return replace(out, explanation=f"{out.explanation} (decided on the record: {why})", engines=engines_all)
+    # Refute through the model: if f breaks the claim by more than ε somewhere (the claim with the
+    # margin against it fails on f), v breaks the claim itself at that mask (Lemma B, mirrored).
+    opposite = _with_margin(claim, -value)
+    if opposite is not None:
+        refute = _check_model(opposite, lm, bit, timeout, engines, enumerate_limit)
+        if refute.status == "fails":
+            return replace(
+                refute,
+                explanation=f"the model violates '{opposite}' (the claim with margin ε = {eps_text} against it): "
+                f"{refute.explanation}; since |f − v| ≤ ε on every mask, the network violates '{claim}' at that mask",
+                route=route,
+            )
     if inner is not None and inner.status == "unknown":
         return replace(inner, explanation=f"unknown: {why}", route=route, counterexample=None)
     return _Outcome(

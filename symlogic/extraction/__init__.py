@@ -12,11 +12,34 @@ import numpy as np
 
 from ..errors import InputError
 from ..record import Record
+from ..transforms import or_sum, subset_sum
 from .result import Concept, Extraction, OrderProfile
 
 __all__ = ["extract", "Extraction", "Concept", "OrderProfile"]
 
 METHODS = ("exact", "reference")
+
+
+def _fold_singletons(v: np.ndarray, and_: np.ndarray, or_: np.ndarray, q: np.ndarray, zeta: float | None,
+                     count_empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """AND and OR over one variable are the same atom: keep such coefficients on the AND side.
+
+    |a + o| ≤ |a| + |o|, so the objective never grows. With ``zeta`` given (exact method) q is
+    recomputed from the folded arrays and the fold is kept only when |q| ≤ ζ still holds exactly
+    as computed, so the returned split stays feasible.
+    """
+    n = v.shape[0].bit_length() - 1
+    singles = np.left_shift(1, np.arange(n))
+    a, o = and_.copy(), or_.copy()
+    a[singles] += o[singles]
+    o[singles] = 0.0
+    if zeta is not None:
+        q_new = subset_sum(a) + or_sum(o) - v
+        if float(np.max(np.abs(q_new))) > zeta:
+            a, o, q_new = and_, or_, q
+        q = q_new
+    objective = float(np.sum(np.abs(a[0 if count_empty else 1:])) + np.sum(np.abs(o)))
+    return a, o, q, objective
 
 
 def extract(
@@ -61,7 +84,8 @@ def extract(
         sol = reference_sgd(v, zeta, lr=lr, niter=niter, device=device, progress=progress)
         settings = {"lr": lr, "niter": niter, "momentum": 0.9, "seconds": sol.seconds,
                     "reference_loss": sol.reference_loss, "solver": "reference SGD"}
-        return Extraction(record=rec, and_=sol.and_, or_=sol.or_, q=sol.q, objective=sol.objective,
+        a, o, q, objective = _fold_singletons(v, sol.and_, sol.or_, sol.q, None, True)
+        return Extraction(record=rec, and_=a, or_=o, q=q, objective=objective,
                           lower_bound=None, gap=None, certificate=None, method=method, q_bound=q_bound,
                           count_empty=True, settings=settings)
     from .exact import solve_exact
@@ -70,6 +94,7 @@ def extract(
                       progress=progress, method=solver)
     settings = {"tol": tol, "status": sol.status, "iterations": sol.iterations, "seconds": sol.seconds,
                 "solver": sol.solver, "rounds": sol.rounds, "support": sol.support}
-    return Extraction(record=rec, and_=sol.and_, or_=sol.or_, q=sol.q, objective=sol.objective,
-                      lower_bound=sol.lower_bound, gap=sol.gap, certificate=sol.y, method=method,
+    a, o, q, objective = _fold_singletons(v, sol.and_, sol.or_, sol.q, zeta, count_empty)
+    return Extraction(record=rec, and_=a, or_=o, q=q, objective=objective,
+                      lower_bound=sol.lower_bound, gap=objective - sol.lower_bound, certificate=sol.y, method=method,
                       q_bound=q_bound, count_empty=count_empty, settings=settings)

@@ -45,21 +45,22 @@ def groups_for(numel: int, n: int) -> list[list[int]]:
 def plain_forward(model, x, baseline, groups, target, batch_size) -> torch.Tensor:
     """The same 2^n masked inputs built directly, in the same batches, and the log-odds."""
     n = len(groups)
+    dev = x.device
     flat_x, flat_b = x.reshape(-1), baseline.reshape(-1)
-    owner = torch.full((flat_x.numel(),), -1, dtype=torch.int64)
+    owner = torch.full((flat_x.numel(),), -1, dtype=torch.int64, device=dev)
     for i, g in enumerate(groups):
         owner[g] = i
     background = owner < 0
     owner = owner.clamp(min=0)
-    out = torch.empty(1 << n, dtype=torch.float64)
+    out = torch.empty(1 << n, dtype=torch.float64, device=dev)
     with torch.inference_mode():
         for start in range(0, 1 << n, batch_size):
-            masks = torch.arange(start, min(start + batch_size, 1 << n))
+            masks = torch.arange(start, min(start + batch_size, 1 << n), device=dev)
             kept = ((masks[:, None] >> owner[None, :]) & 1).bool() | background
             z = model(torch.where(kept, flat_x, flat_b).reshape(-1, *x.shape)).to(torch.float64)
             others = torch.cat([z[:, :target], z[:, target + 1:]], dim=1)
             out[start:start + len(masks)] = z[:, target] - torch.logsumexp(others, dim=1)
-    return out
+    return out.cpu()
 
 
 def best_of(fn, k: int) -> float:
@@ -79,17 +80,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--device", default="cpu", help="torch device for the model and both recordings, e.g. cuda")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, batch size {args.batch_size}, "
+    dev = torch.device(args.device)
+    print(f"# torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}, batch size {args.batch_size}, "
           f"best of {args.repeats}; ratio = record_model / plain batched forward")
     print(f"{'model':>5} {'n':>3} {'plain ms':>10} {'record ms':>10} {'ratio':>7}")
     gen = torch.Generator().manual_seed(1)
     models = {
-        "mlp": (make_mlp(), torch.randn(64, generator=gen)),
-        "cnn": (make_cnn(), torch.randn(1, 16, 16, generator=gen)),
+        "mlp": (make_mlp().to(dev), torch.randn(64, generator=gen).to(dev)),
+        "cnn": (make_cnn().to(dev), torch.randn(1, 16, 16, generator=gen).to(dev)),
     }
     for name, (model, x) in models.items():
         baseline = torch.zeros_like(x)
@@ -102,7 +105,10 @@ def main() -> None:
                 return record_model(model, x, baseline, groups, target=target, batch_size=bs, progress=False).values
 
             def plain():
-                return plain_forward(model, x, baseline, groups, target, bs)
+                out = plain_forward(model, x, baseline, groups, target, bs)
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                return out
 
             np.testing.assert_allclose(ours(), plain().numpy(), rtol=1e-5, atol=1e-5)
             t_plain = best_of(plain, args.repeats)

@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    head = f"{'table':8} {'n':>3} {'method':>15} {'exact s':>8} {'objective':>12} {'gap':>9} {'status':>9} {'supp':>6} {'rounds':>6} | {'dense s':>8} {'dense obj':>12} | {'sgd s':>7} {'sgd obj':>9}"
+    head = f"{'table':8} {'n':>3} {'method':>16} {'exact s':>8} {'objective':>12} {'gap':>9} {'status':>9} {'supp':>6} {'rounds':>6} | {'dense s':>8} {'dense obj':>12} | {'sgd s':>7} {'sgd obj':>9}"
     print(head)
     print("-" * len(head))
     for table in args.tables.split(","):
@@ -108,7 +108,7 @@ def main() -> None:
             dense = "" if args.no_dense or n > args.dense_max else "{:8.2f} {:12.8f}".format(*dense_lp(v, zeta)[::-1])
             ref = None if args.no_reference else reference_objective(v, zeta)
             sgd = "" if ref is None else f"{ref[1]:7.1f} {ref[0]:9.4f}"
-            print(f"{table:8} {n:3d} {sol.solver:>15} {sol.seconds:8.2f} {sol.objective:12.8f} {sol.gap:9.1e} "
+            print(f"{table:8} {n:3d} {sol.solver:>16} {sol.seconds:8.2f} {sol.objective:12.8f} {sol.gap:9.1e} "
                   f"{sol.status:>9} {sol.support:6d} {sol.rounds:6d} | {dense:>21} | {sgd:>17}", flush=True)
 
 

@@ -211,6 +211,19 @@ def test_mlp_table_certified(n, method):
         assert sol.objective == pytest.approx(dense_optimum(v, zeta), rel=1e-7)
 
 
+def test_mlp_table_n12_generation_certified():
+    """A recorded MLP table at n = 12 (auto picks generation): optimal, with the gap re-derived
+    from the returned certificate (dual_bound of sol.y) and the primal re-checked on all masks."""
+    v = mlp_values(12)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, device="cpu", time_limit=60)
+    assert sol.status == "optimal"
+    assert sol.support >= 50
+    check_certificate(sol, v, zeta)
+    bound, scale = dual_bound(sol.y, v, zeta)
+    assert scale == 1.0 and sol.objective - bound <= 1e-6 * max(1.0, sol.objective)
+
+
 def test_methods_agree_at_n9():
     v = mlp_values(9, seed=3)
     zeta = 0.04 * abs(v[-1] - v[0])

@@ -24,6 +24,11 @@ master's objective at an optimum).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
 import numpy as np
 
 try:  # optional: exact.py falls back to scipy's linprog (no warm start) without it
@@ -48,6 +53,25 @@ def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int
     return np.where(hit, coef, 0.0)
 
 
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence output written to file descriptor 1 by C++ code (Python's own stdout is flushed first)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (e.g. captured): nothing to silence
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
 class Master:
     """The restricted LP, grown by :meth:`add_rows` / :meth:`add_cols` and re-solved warm.
 
@@ -62,7 +86,8 @@ class Master:
         self.N = v.shape[0]
         self.zeta = float(zeta)
         self.count_empty = count_empty
-        h = highspy.Highs()
+        with _quiet_stdout():  # HiGHS prints a banner from C++ when the first instance is made
+            h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)
         h.setOptionValue("dual_feasibility_tolerance", 1e-9)
@@ -156,12 +181,30 @@ class Master:
             self.atoms = np.delete(self.atoms, col_pos)
             self.signs = np.delete(self.signs, col_pos)
 
+    def set_zeta(self, zeta: float) -> None:
+        """Move the box of every row to ±zeta (the basis stays dual feasible: a warm dual simplex)."""
+        self.zeta = float(zeta)
+        k = self.rows.size
+        if k:
+            vr = self.v[self.rows]
+            self.h.changeRowsBounds(k, np.arange(1, k + 1, dtype=np.int32), vr - self.zeta, vr + self.zeta)
+
+    def tighten(self, row_pos: np.ndarray, delta: np.ndarray) -> None:
+        """Move the bounds of rows ``self.rows[row_pos]`` inwards by ``delta`` (≥ 0)."""
+        row_pos = np.asarray(row_pos, dtype=np.int64)
+        if row_pos.size:
+            vr = self.v[self.rows[row_pos]]
+            d = np.minimum(np.asarray(delta, dtype=np.float64), 0.5 * self.zeta)
+            self.h.changeRowsBounds(row_pos.size, (row_pos + 1).astype(np.int32), vr - self.zeta + d, vr + self.zeta - d)
+
     # -- solving -----------------------------------------------------------------------------
 
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray, bool, str]:
         """Re-solve (warm). Returns (x per signed column, y per row of ``self.rows``, optimal?, status)."""
         h = self.h
-        h.setOptionValue("time_limit", float("inf") if time_limit is None else max(float(time_limit), 0.01))
+        # HiGHS's time limit is on its own clock, which runs on across calls of run()
+        h.setOptionValue("time_limit", float("inf") if time_limit is None
+                         else h.getRunTime() + max(float(time_limit), 0.01))
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()

@@ -13,12 +13,16 @@ Two routes, chosen by ``method`` ("auto" picks by n):
 
 - "factored": the whole LP with Z and O factored into butterfly stages, one HiGHS call
   (:func:`symlogic.extraction._exact_lp.solve_factored`). Best for n ≤ 10.
-- "generate": row-and-column generation. A small master LP on masks R and atoms C (dense, HiGHS);
-  pricing of all 2·2^n atoms (Zᵀy, Oᵀy) and the primal residual on all 2^n masks (Za + Oo − v)
-  with the butterflies in torch, on the GPU when there is one; violated rows/columns are added,
-  rows whose dual is zero and columns that are zero and far from pricing in are dropped (once:
-  a dropped entry that comes back is kept, which rules out cycling). Stops when no mask is
-  violated and no atom prices in, i.e. the master's (x, y) is optimal for the full LP.
+- "generate": row-and-column generation. A small master LP on masks R and atoms C; pricing of
+  all 2·2^n atoms (Zᵀy, Oᵀy) and the primal residual on all 2^n masks (Za + Oo − v) with the
+  butterflies in torch, on the GPU when there is one; violated rows/columns are added, rows whose
+  dual is zero and columns that are zero and far from pricing in are dropped (once: a dropped
+  entry that comes back is kept, which rules out cycling). Stops when no mask is violated and no
+  atom prices in, i.e. the master's (x, y) is optimal for the full LP. With ``highspy`` installed
+  (:mod:`._exact_gen`, solver "generate+highspy") the master stays alive in one HiGHS object and
+  is re-solved warm, its matrix is kept sparse (OR atoms through 1 − 1[S ⊆ N∖T]), and the box is
+  approached by continuation (8ζ, 4ζ, 2ζ, ζ); without it, the scipy master below is rebuilt and
+  solved from scratch each round (solver "generate+highs", much slower on real-network tables).
 """
 
 from __future__ import annotations
@@ -385,7 +389,7 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
             from ._exact_gen import generate
 
             a, o, y, iters, rounds, status = generate(
-                vv, zeta_solve, count_empty, _default_device(device), deadline, progress, max_rounds,
+                vv, zeta_solve, zeta, count_empty, _default_device(device), deadline, progress, max_rounds,
                 lambda yy: dual_bound(yy, vv, zeta, count_empty)[0])
             solver = "generate+highspy"
         else:

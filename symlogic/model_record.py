@@ -176,6 +176,7 @@ def record_model(
     n = member.shape[0]
     x_dev, base_dev = x_t.to(dev).reshape(-1), base_t.to(dev).reshape(-1)
     member_f = member.to(dev, torch.float32)
+    background = ~member.any(dim=0).to(dev)  # elements of no variable are always kept
     is_module = isinstance(model, torch.nn.Module)
     model_fp = model_fingerprint(model) if is_module else None
     input_fp = tensor_fingerprint(x_t, base_t)
@@ -186,7 +187,7 @@ def record_model(
             target = predicted_class(full)
 
         def fn(masks: torch.Tensor) -> torch.Tensor:
-            present = ((masks.to(torch.float32) @ member_f) > 0) | ~member_f.any(0)  # [B, numel]: kept (background always)
+            present = ((masks.to(torch.float32) @ member_f) > 0) | background  # [B, numel]: kept (background always)
             batch = torch.where(present, x_dev, base_dev).reshape(masks.shape[0], *x_t.shape)
             return scalar_output(model(batch), target, output)
 

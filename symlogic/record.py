@@ -273,6 +273,7 @@ def record(
     dev = torch.device(device) if device is not None else torch.device("cpu")
     ckpt = _Checkpoint(checkpoint, n, bs, checkpoint_key) if checkpoint is not None else None
     values = ckpt.values if ckpt is not None else np.empty(total)
+    on_device: list[tuple[int, torch.Tensor]] = []  # (start, outputs) kept where fn made them
     starts = range(0, total, bs)
     last_save = time.perf_counter()
     with Progress(len(starts), f"recording 2^{n} masks", enabled=progress) as bar, _saved_on_exit(ckpt):
@@ -282,21 +283,30 @@ def record(
                 continue
             stop = min(start + bs, total)
             out = fn(masks_tensor(start, stop, n, dev))
-            if isinstance(out, torch.Tensor):
-                out = out.detach().to("cpu", torch.float64).numpy()
-            out = np.asarray(out, dtype=np.float64).reshape(-1)
+            out = out.detach().reshape(-1) if isinstance(out, torch.Tensor) else np.asarray(out, dtype=np.float64).reshape(-1)
             if out.shape[0] != stop - start:
                 raise InputError(
                     f"fn returned {out.shape[0]} outputs for a batch of {stop - start} masks; "
                     "it must return one scalar per mask (shape [B])"
                 )
-            values[start:stop] = out
+            if isinstance(out, torch.Tensor) and ckpt is None:
+                # Keep device outputs on the device and copy once at the end: a copy per batch
+                # would wait for every batch to finish before the next one is queued.
+                on_device.append((start, out.to(torch.float64)))
+            else:
+                values[start:stop] = out.to("cpu", torch.float64).numpy() if isinstance(out, torch.Tensor) else out
             if ckpt is not None:
                 ckpt.done[b] = True
                 if time.perf_counter() - last_save > _CHECKPOINT_EVERY_S:
                     ckpt.save()
                     last_save = time.perf_counter()
             bar.update()
+    if on_device:
+        host = torch.cat([t for _, t in on_device]).cpu().numpy()
+        offset = 0
+        for start, t in on_device:
+            values[start:start + t.shape[0]] = host[offset:offset + t.shape[0]]
+            offset += t.shape[0]
     meta = dict(provenance.pop("meta", {}) or {})
     meta.setdefault("batch_size", bs)
     meta.setdefault("device", str(dev))

@@ -107,7 +107,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                        batch_size=args.batch_size, device=args.device, progress=_progress(args))
     ev = explain(rec, method=args.method, q_bound=args.q_bound, tau=args.tau, top_k=args.top_k,
                  refit=None if args.no_refit else "minimax", claims=args.claim, device=args.device,
-                 progress=_progress(args))
+                 time_limit=args.time_limit, progress=_progress(args))
     _write_outputs(ev, Path(args.output_dir), print)
     return EXIT_OK
 
@@ -131,7 +131,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     else:
         rec = _load_bundle(str(path)).record
     ev = explain(rec, method=args.method, q_bound=args.q_bound, tau=args.tau, top_k=args.top_k,
-                 refit=None if args.no_refit else "minimax", claims=args.claim, progress=_progress(args))
+                 refit=None if args.no_refit else "minimax", claims=args.claim, time_limit=args.time_limit,
+                 progress=_progress(args))
     _write_outputs(ev, Path(args.output_dir), print)
     return EXIT_OK
 
@@ -220,6 +221,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tau", type=float, default=0.05, help="salience threshold as a fraction of max |I| (default 0.05)")
     p.add_argument("--top-k", type=int, default=None, help="keep the k strongest concepts instead of a threshold")
     p.add_argument("--no-refit", action="store_true", help="keep extracted coefficients (default: minimax refit)")
+    p.add_argument("--time-limit", type=float, default=600.0,
+                   help="seconds for the exact solver (default 600); on expiry the result stays feasible and its gap certified")
     p.add_argument("--claim", action="append", default=[], help="a claim to check on the record (repeatable)")
     p.add_argument("-o", "--output-dir", default="symlogic-out", help="folder for evidence.zip and report.html")
 

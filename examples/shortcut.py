@@ -101,7 +101,7 @@ def main(out_dir: str | Path = "out/shortcut", *, rows: int = 2000, tol: float =
         via_model = sl.check(claim, lm, epsilon=verdict, record=rec)
         shap = sl.shapley_values(sl.and_interactions(rec.values))
         echo(f"\nmodel {label}: log-odds of class {y_row[0]} from {rec.values[0]:+.3f} (all masked) to {rec.values[-1]:+.3f} (all present)")
-        echo(f"  Shapley values: " + ", ".join(f"{n} {s:+.3f}" for n, s in zip(NAMES, shap)))
+        echo("  Shapley values: " + ", ".join(f"{n} {s:+.3f}" for n, s in zip(NAMES, shap)))
         echo(f"  logic model: {lm}")
         echo(f"  {verdict}")
         echo(f"  on the record: {claim} {'HOLDS' if res.holds else 'is REFUTED'}: {res.explanation}")

@@ -25,13 +25,14 @@ Adapters:
 
 from __future__ import annotations
 
-from .callable import CallableAdapter, mask_batch, masked_inputs, record_callable
+from .callable import CallableAdapter, ModelAdapter, mask_batch, masked_inputs, record_callable
 from .image import IMAGE_BASELINES, PATCH_SELECTIONS, ImageAdapter, box_blur, gaussian_blur, patch_name, record_image
 from .tabular import TABULAR_BASELINES, TabularAdapter, record_tabular
 from .text import TEXT_BASELINES, TEXT_KINDS, TEXT_RULES, TEXT_UNITS, TextAdapter, load_text_model, minilm_path, record_text
 
 __all__ = [
     "CallableAdapter",
+    "ModelAdapter",
     "ImageAdapter",
     "TabularAdapter",
     "TextAdapter",

@@ -9,6 +9,7 @@ what a recording fed the model.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -88,21 +89,49 @@ def add_meta(rec: Record, **meta: Any) -> Record:
     return replace(rec, meta={**rec.meta, **meta})
 
 
-def record_adapter(source: Any, model: Any, target: int | None, meta: dict[str, Any], *, batch_size: int | None,
-                   device: torch.device | str | None, checkpoint: str | os.PathLike[str] | None,
-                   progress: bool | None) -> Record:
-    """Record ``model`` on all 2^n masked inputs an adapter describes, and keep the adapter's meta.
+class ModelAdapter:
+    """What the model adapters share: the masked inputs a model sees, and their recording.
 
-    ``source`` (the adapter) provides ``input_tensor``, ``baseline_tensor``, ``membership``, ``variable_names``,
-    ``output`` and ``baseline_description`` (every model adapter here does).
+    A subclass provides ``model``, ``output``, ``input_tensor``, ``baseline_tensor``,
+    ``membership`` (bool [n, *input shape]), ``variable_names`` and ``baseline_description``, and
+    may override :meth:`_recorded` (which module, which target class, which meta entries).
     """
-    rec = record_model(
-        model, source.input_tensor, source.baseline_tensor, source.membership, target=target,
-        output=source.output, names=source.variable_names, batch_size=batch_size, device=device,
-        checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-        baseline_name=source.baseline_description,
-    )
-    return add_meta(rec, **meta)
+
+    @property
+    def n_variables(self) -> int:
+        """Number of variables."""
+        return int(self.membership.shape[0])  # type: ignore[attr-defined]
+
+    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
+        """The masked inputs the model sees for int masks (bit i = variable i present) or a bool batch."""
+        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)  # type: ignore[attr-defined]
+
+    def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
+        """(module to run, target class, meta entries for the record)."""
+        raise NotImplementedError
+
+    def _recording(self) -> contextlib.AbstractContextManager[None]:
+        """Context the recording runs in (e.g. several modules in eval mode)."""
+        return contextlib.nullcontext()
+
+    def record(
+        self,
+        *,
+        batch_size: int | None = None,
+        device: torch.device | str | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
+    ) -> Record:
+        """Record the model on all 2^n masked inputs (see :func:`symlogic.record_model`)."""
+        model, target, meta = self._recorded()
+        with self._recording():
+            rec = record_model(
+                model, self.input_tensor, self.baseline_tensor, self.membership, target=target,  # type: ignore[attr-defined]
+                output=self.output, names=self.variable_names, batch_size=batch_size, device=device,  # type: ignore[attr-defined]
+                checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
+                baseline_name=self.baseline_description,  # type: ignore[attr-defined]
+            )
+        return add_meta(rec, **meta)
 
 
 @dataclass

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class, scalar_output
 from ..record import Record
-from .callable import keep_background, masked_inputs, model_dtype, record_adapter
+from .callable import ModelAdapter, keep_background, model_dtype
 
 __all__ = ["ImageAdapter", "record_image", "gaussian_blur", "box_blur", "patch_name", "IMAGE_BASELINES", "PATCH_SELECTIONS"]
 
@@ -69,7 +69,7 @@ def _divisors(k: int) -> list[int]:
 
 
 @dataclass
-class ImageAdapter:
+class ImageAdapter(ModelAdapter):
     """One image split into a grid of patches, n of which are the input variables.
 
     Args:
@@ -287,29 +287,11 @@ class ImageAdapter:
                 out.append((full - scalar_output(self.model(batch), self.target_class, self.output)).abs().cpu())
         return torch.cat(out)
 
-    @property
-    def n_variables(self) -> int:
-        """Number of variables (chosen patches)."""
-        return len(self.chosen)
-
-    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
-        """The masked images [B, C, H, W] the model sees for int masks (bit i = patch i present) or a bool batch."""
-        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)
-
-    def record(
-        self,
-        *,
-        batch_size: int | None = None,
-        device: torch.device | str | None = None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        progress: bool | None = None,
-    ) -> Record:
-        """Record the model on all 2^n masked images (see :func:`symlogic.record_model`)."""
+    def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
         meta = {"adapter": "image", "patch": list(self.patch_size), "grid": list(self.grid),
                 "patches": [list(p) for p in self.chosen], "selection": None if self.n is None else self.select,
                 "scores": self.scores}
-        return record_adapter(self, self.model, self.target_class, meta, batch_size=batch_size, device=device,
-                              checkpoint=checkpoint, progress=progress)
+        return self.model, self.target_class, meta
 
 
 def record_image(

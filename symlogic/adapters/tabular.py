@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..masks import check_names
 from ..model_record import OutputSpec
 from ..record import Record
-from .callable import keep_background, masked_inputs, model_dtype, record_adapter
+from .callable import ModelAdapter, keep_background, model_dtype
 
 __all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
 
@@ -37,7 +37,7 @@ def _as_array(data: Any, what: str) -> np.ndarray:
 
 
 @dataclass
-class TabularAdapter:
+class TabularAdapter(ModelAdapter):
     """One row of tabular data with its columns as input variables.
 
     Args:
@@ -180,28 +180,10 @@ class TabularAdapter:
                 seen[c] = i
         return groups
 
-    @property
-    def n_variables(self) -> int:
-        """Number of variables."""
-        return len(self.variable_names)
-
-    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
-        """The masked rows [B, d] the model sees for int masks (bit i = variable i present) or a bool batch."""
-        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)
-
-    def record(
-        self,
-        *,
-        batch_size: int | None = None,
-        device: torch.device | str | None = None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        progress: bool | None = None,
-    ) -> Record:
-        """Record the model on all 2^n masked rows (see :func:`symlogic.record_model`)."""
+    def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
         meta = {"adapter": "tabular", "columns": [list(g) for g in self.column_indices],
                 "column_names": list(self.names or ()), "baseline_row": self.baseline_tensor.tolist()}
-        return record_adapter(self, self.model, self.target, meta, batch_size=batch_size, device=device,
-                              checkpoint=checkpoint, progress=progress)
+        return self.model, self.target, meta
 
 
 def record_tabular(

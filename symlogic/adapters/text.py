@@ -28,7 +28,7 @@ import torch
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .callable import keep_background, masked_inputs, model_dtype, record_adapter
+from .callable import ModelAdapter, keep_background, model_dtype
 
 __all__ = [
     "TextAdapter",
@@ -207,7 +207,7 @@ def _clean(token: str) -> str:
 
 
 @dataclass
-class TextAdapter:
+class TextAdapter(ModelAdapter):
     """One text with its words (or tokens) as the input variables of a Hugging Face model.
 
     Args:
@@ -489,25 +489,10 @@ class TextAdapter:
         with eval_mode(self.model), eval_mode(self.head):
             yield
 
-    # -- public -----------------------------------------------------------------------------
-    @property
-    def n_variables(self) -> int:
-        """Number of variables."""
-        return len(self.positions)
+    def _recording(self) -> contextlib.AbstractContextManager[None]:
+        return self._eval()
 
-    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
-        """What the model reads for int masks (bit i = variable i present) or a bool batch: ids [B, L] or embeddings [B, L, H]."""
-        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)
-
-    def record(
-        self,
-        *,
-        batch_size: int | None = None,
-        device: torch.device | str | None = None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        progress: bool | None = None,
-    ) -> Record:
-        """Record the model on all 2^n masked texts (see :func:`symlogic.record_model`)."""
+    def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
         meta: dict[str, Any] = {
             "adapter": "text", "unit": self.unit, "kind": self.kind, "text": self.text, "tokens": list(self.tokens),
             "positions": [list(p) for p in self.positions], "baseline_token": self.baseline_token,
@@ -515,9 +500,7 @@ class TextAdapter:
         }
         if self.kind == "causal-lm" and self.target_class is not None:
             meta["target_token"] = self.tokenizer.convert_ids_to_tokens([self.target_class])[0]
-        with self._eval():
-            return record_adapter(self, self.module, self.target_class, meta, batch_size=batch_size, device=device,
-                                  checkpoint=checkpoint, progress=progress)
+        return self.module, self.target_class, meta
 
 
 def record_text(

@@ -170,8 +170,14 @@ def violations(lm: "LogicModel", values: np.ndarray, epsilon: float | Fraction) 
     f = lm.evaluate(masks)
     err = np.abs(values - f)
     delta = _rounding_bound(lm, f, values) + abs(eps_f) * _U * 2
-    sure = np.flatnonzero(err - delta > eps_f)
-    border = np.flatnonzero(np.abs(err - eps_f) <= delta)
+    # Decided by the float only when clearly above (sure) or clearly below ε; everything else,
+    # NaN/inf included, is border. (Two separately rounded tests, err − δ > ε and |err − ε| ≤ δ,
+    # can both be false for a true violation, so the border is defined as their complement.)
+    with np.errstate(invalid="ignore", over="ignore"):
+        above = err - delta > eps_f
+        below = err + delta < eps_f
+    sure = np.flatnonzero(above)
+    border = np.flatnonzero(~above & ~below)
     checked: list[Violation] = []
     look = np.concatenate([border, sure[np.argsort(-(err[sure]), kind="stable")[:10]]]) if sure.size else border
     if look.size:

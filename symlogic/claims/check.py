@@ -839,6 +839,16 @@ def _epsilon_of(epsilon: Any) -> tuple[Fraction, str] | None:
             raise InputError(f"epsilon must be a number or a verdict with .holds and .epsilon, got {epsilon!r}") from None
     if not math.isfinite(eps) or eps < 0:
         raise InputError(f"epsilon must be a finite number ≥ 0, got {eps!r}")
+    if how == "given":
+        # Keep an exact rational exact (e.g. a verdict's max_error_exact as a Fraction): float()
+        # may round it *down*, and a margin below the true bound proves false network claims.
+        try:
+            exact = Fraction(epsilon)
+        except (TypeError, ValueError):
+            exact = Fraction(eps)  # e.g. numpy float32: its float64 value is exact
+        if exact < 0:
+            raise InputError(f"epsilon must be a finite number ≥ 0, got {epsilon!r}")
+        return exact, how
     return Fraction(eps), how
 
 
@@ -919,6 +929,8 @@ def check(
             notes.append("(epsilon was ignored: a record is checked exactly, with no model in between.)")
     else:
         eps = _epsilon_of(epsilon)
+        if eps is not None and rec is not None:
+            _confirm_epsilon(lm, rec, eps[0])
         if eps is None and rec is not None:
             eps = _verified_epsilon(lm, rec, notes)
         if eps is None and rec is None:
@@ -942,6 +954,19 @@ def check(
         seconds=time.perf_counter() - start,
         parsed=parsed,
     )
+
+
+def _confirm_epsilon(lm: "LogicModel", rec: "Record", eps: Fraction) -> None:
+    """With the record at hand, an ε (a number, or a verdict about some other model or record) must
+    bound this model's error on this record, else the margin would prove claims false of it."""
+    from ..exact import max_error
+
+    worst = max_error(lm, rec.values)
+    if worst.value > eps:
+        raise InputError(
+            f"epsilon {_fmt(eps)} does not bound this model's error on this record (max |f − v| = {_fmt(worst.value)} "
+            f"at mask {worst.mask}); pass the verdict of verify(model, record) or a larger epsilon"
+        )
 
 
 def _verified_epsilon(lm: "LogicModel", rec: "Record", notes: list[str]) -> tuple[Fraction, str] | None:

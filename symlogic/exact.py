@@ -16,6 +16,7 @@ Two sound reductions, each exact (THEORY §4):
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -33,8 +34,11 @@ _U = 2.0**-53  # unit roundoff of float64
 
 
 def float_upper(x: Fraction) -> float:
-    """The smallest float64 ≥ x."""
-    f = float(x)
+    """The smallest float64 ≥ x (infinity beyond the largest float)."""
+    try:
+        f = float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -sys.float_info.max
     return f if Fraction(f) >= x else math.nextafter(f, math.inf)
 
 
@@ -134,8 +138,10 @@ def max_error(lm: "LogicModel", values: np.ndarray) -> ExactError:
     hi, lo = g.vmax - f, f - g.vmin
     err = np.maximum(hi, lo)
     delta = _rounding_bound(lm, f, g.vmax, g.vmin)
-    top = int(np.argmax(err))
-    cand = np.flatnonzero(err + delta >= err[top] - delta[top])
+    # Complement of "surely below the top", so overflowed (inf/NaN) groups are always candidates.
+    with np.errstate(invalid="ignore", over="ignore"):
+        top = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
+        cand = np.flatnonzero(~(err + delta < err[top] - delta[top]))
     exponent = _min_exponent(np.array([t.coefficient for t in lm.terms]), g.vmax[cand], g.vmin[cand])
     f_int = _exact_f_ints(lm, g.masks[cand], exponent)
     hi_int = _to_ints(g.vmax[cand], exponent) - f_int

@@ -156,3 +156,15 @@ def test_a_verdict_about_another_record_is_refused_when_the_record_is_at_hand():
     with pytest.raises(InputError, match="does not bound"):
         check("output <= 1", lm, epsilon=verdict, record=rec2)
     assert check("output <= 1", lm, epsilon=verdict, record=rec1).holds
+
+
+def test_float_overflow_in_the_model_is_decided_exactly():
+    # f's float sum overflows (1e308 + 1e308); the exact engine must still answer, not crash.
+    lm = LogicModel.from_terms(["a", "b"], 1e308, [("and", ["a"], 1e308), ("or", ["a", "b"], -1e308)])
+    rec = Record.from_table([1e308, 1e308, 1e308, 1e308], ["a", "b"])
+    with np.errstate(over="ignore"):
+        v = verify(lm, rec)
+    # f = 1e308 on ∅ and {a} and {a, b}, 0 on {b}: the exact max error is 1e308, at mask {b}.
+    assert v.holds and Fraction(v.max_error_exact) == Fraction(1e308) and v.max_error_mask == 2
+    with np.errstate(over="ignore"):
+        assert not verify(lm, Record.from_table([1e308, 1e308, 1e308, 0.0], ["a", "b"]), epsilon=1.0).holds

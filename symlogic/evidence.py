@@ -15,6 +15,7 @@ import io
 import json
 import os
 import zipfile
+from fractions import Fraction
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,7 +206,7 @@ def _load(path: str | os.PathLike[str]) -> Evidence:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BundleError(f"{path}: manifest format is not {FORMAT!r}")
         version = manifest.get("format_version")
-        if version != FORMAT_VERSION:
+        if type(version) is not int or version != FORMAT_VERSION:  # True and 1.0 are not version 1
             raise BundleError(f"{path}: format version {version!r} is not supported (this symlogic reads version {FORMAT_VERSION}); "
                               "use the symlogic release that wrote it")
         hashes = manifest.get("members")
@@ -250,6 +251,7 @@ def _load(path: str | os.PathLike[str]) -> Evidence:
                                 gap=None if ex_info.get("gap") is None else float(ex_info["gap"]),
                                 certificate=cert, method=str(ex_info["method"]), q_bound=float(ex_info["q_bound"]),
                                 count_empty=bool(ex_info.get("count_empty", True)), settings=dict(ex_info.get("settings") or {}))
+    _check_term_forms(path, manifest["logic_model"]["terms"])
     lm = LogicModel.from_dict(manifest["logic_model"])
     if lm.names != record.names:
         raise BundleError(f"{path}: the logic model's variables differ from the record's")
@@ -261,6 +263,18 @@ def _load(path: str | os.PathLike[str]) -> Evidence:
         raise BundleError(f"{path}: the manifest holds no verdict")
     return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=verdict, claims=claims,
                     created=str(manifest.get("created", "")), symlogic_version=str(manifest.get("symlogic_version", "")))
+
+
+def _check_term_forms(path: str | os.PathLike[str], terms: Any) -> None:
+    """Each coefficient is written three ways (float, hex, p/q); all three must be the same number."""
+    if not isinstance(terms, list):
+        raise BundleError(f"{path}: the logic model's terms must be a list")
+    for t in terms:
+        exact = Fraction(float.fromhex(t["coefficient_hex"]))
+        p, q = str(t["coefficient_exact"]).split("/")
+        if Fraction(int(p), int(q)) != exact or Fraction(float(t["coefficient"])) != exact:
+            raise BundleError(f"{path}: term {t.get('kind')} mask {t.get('mask')} states different coefficients "
+                              "in its float, hex and exact forms; the manifest was altered")
 
 
 # ---- building -------------------------------------------------------------------------------

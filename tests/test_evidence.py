@@ -114,7 +114,9 @@ def test_altered_logic_model_fails_the_recheck(bundle, tmp_path):
     def edit(m):
         man = json.loads(m["manifest.json"])
         t = man["logic_model"]["terms"][1]
-        t["coefficient_hex"] = (float.fromhex(t["coefficient_hex"]) + 0.5).hex()
+        new = float.fromhex(t["coefficient_hex"]) + 0.5  # altered consistently in all three forms
+        p, q = new.as_integer_ratio()
+        t.update(coefficient=new, coefficient_hex=new.hex(), coefficient_exact=f"{p}/{q}")
         m["manifest.json"] = json.dumps(man).encode()
         return m
     _rewrite(path, tmp_path / "x.zip", edit)
@@ -221,3 +223,25 @@ def test_loader_fuzz_raises_only_bundle_errors(bundle, tmp_path, data):
         Evidence.load(target)
     except BundleError:
         pass
+
+
+def test_inconsistent_coefficient_forms_and_odd_versions_are_refused(bundle, tmp_path):
+    path, _ = bundle
+
+    def coefficient(m):
+        man = json.loads(m["manifest.json"])
+        man["logic_model"]["terms"][1]["coefficient"] += 1.0  # float form no longer equals the hex form
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    _rewrite(path, tmp_path / "c.zip", coefficient)
+    with pytest.raises(BundleError, match="altered"):
+        Evidence.load(tmp_path / "c.zip")
+    for odd in (True, 1.0):
+        def version(m, odd=odd):
+            man = json.loads(m["manifest.json"])
+            man["format_version"] = odd
+            m["manifest.json"] = json.dumps(man).encode()
+            return m
+        _rewrite(path, tmp_path / "v.zip", version)
+        with pytest.raises(BundleError, match="version"):
+            Evidence.load(tmp_path / "v.zip")

@@ -82,11 +82,8 @@ def _write_outputs(ev: Any, out: Path, echo: Any) -> None:
     out.mkdir(parents=True, exist_ok=True)
     bundle = ev.save(out / "evidence.zip")
     report = ev.to_html(out / "report.html")
-    echo(str(ev.logic_model))
-    v = ev.verdict
-    echo(f"ε-equivalence: {'PROVEN' if v['holds'] else 'NOT proven'}, ε = {v['epsilon']:.6g} ({v['engines']})")
-    for c in ev.claims:
-        echo(f"claim {c['claim']!r}: {'HOLDS' if c.get('holds') else 'REFUTED'}")
+    for line in ev.summary_lines():
+        echo(line)
     echo(f"wrote {bundle} and {report}")
 
 

@@ -130,6 +130,21 @@ class Evidence:
         """Recompute every verdict, certificate and claim from the bundle's own data."""
         return _recheck(self, timeout)
 
+    def summary_lines(self) -> list[str]:
+        """What a person reads first: the formula, the ε verdict, and each claim's outcome."""
+        v = self.verdict
+        engines = ", ".join(f"{k} {r}" for k, r in v["engines"].items())
+        lines = [str(self.logic_model),
+                 f"ε-equivalence: {'PROVEN' if v['holds'] else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
+                 f"ε = {v['epsilon']:.6g} (engines: {engines})"]
+        for c in self.claims:
+            status = c.get("status") or ("holds" if c.get("holds") else "fails")
+            word = {"holds": "HOLDS", "fails": "REFUTED"}.get(status, status.upper())
+            cex = c.get("counterexample")
+            extra = f"; counterexample: present = {cex.get('present')}" if status == "fails" and cex else ""
+            lines.append(f"claim {c['claim']!r}: {word}{extra}")
+        return lines
+
     def to_html(self, path: str | os.PathLike[str], *, error_curve_k: int = 12) -> str:
         """A self-contained HTML report (formula, verdicts, claims, graph, pictures, provenance).
 

@@ -245,3 +245,13 @@ def test_inconsistent_coefficient_forms_and_odd_versions_are_refused(bundle, tmp
         _rewrite(path, tmp_path / "v.zip", version)
         with pytest.raises(BundleError, match="version"):
             Evidence.load(tmp_path / "v.zip")
+
+
+def test_summary_lines_name_each_outcome(bundle):
+    _, ev = bundle
+    lines = ev.summary_lines()
+    assert lines[0] == str(ev.logic_model) and lines[1].startswith("ε-equivalence: PROVEN on all 32 masks")
+    assert lines[2].endswith(": HOLDS") and ": REFUTED; counterexample: present = " in lines[3]
+    undecided = Evidence(record=ev.record, extraction=None, logic_model=ev.logic_model, verdict=ev.verdict,
+                         claims=[{"claim": "output >= 0", "holds": False, "status": "undecided"}])
+    assert undecided.summary_lines()[2] == "claim 'output >= 0': UNDECIDED"

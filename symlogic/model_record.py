@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .errors import InputError
-from .record import Record, record
+from .record import Record, _default_batch_size, record
 
 __all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint", "eval_mode",
            "predicted_class"]
@@ -28,10 +28,19 @@ OUTPUTS = ("log-odds", "logit", "prob")
 def model_fingerprint(model: torch.nn.Module) -> str:
     """SHA-256 over the names, dtypes, shapes and bytes of the model's parameters and buffers."""
     h = hashlib.sha256()
-    for name, tensor in model.state_dict().items():
-        t = tensor.detach().to("cpu").contiguous()
+    items = [(name, tensor.detach()) for name, tensor in model.state_dict().items()]
+    # one copy to the host for all tensors on a device (one synchronisation, not one per tensor)
+    flat = [t.contiguous().reshape(-1).view(torch.uint8) if t.numel() else t.new_empty(0, dtype=torch.uint8)
+            for _, t in items]
+    by_device: dict[torch.device, np.ndarray] = {}
+    for dev in {t.device for t in flat}:
+        by_device[dev] = torch.cat([t for t in flat if t.device == dev]).cpu().numpy()
+    offsets = dict.fromkeys(by_device, 0)
+    for (name, t), b in zip(items, flat):
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        start = offsets[b.device]
+        h.update(by_device[b.device][start:start + b.numel()].tobytes())
+        offsets[b.device] = start + b.numel()
     return h.hexdigest()
 
 
@@ -41,7 +50,7 @@ def tensor_fingerprint(*tensors: torch.Tensor) -> str:
     for tensor in tensors:
         t = tensor.detach().to("cpu").contiguous()
         h.update(f"{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")  # 0-dim too
     return h.hexdigest()
 
 
@@ -84,37 +93,80 @@ def variable_membership(variables: Any, shape: Sequence[int]) -> torch.Tensor:
     """
     numel = int(np.prod(shape)) if len(shape) else 1
     if isinstance(variables, (np.ndarray, torch.Tensor)) and np.asarray(variables).dtype == bool:
-        arr = torch.as_tensor(np.asarray(variables))
+        arr = np.asarray(variables)
         if tuple(arr.shape[1:]) != tuple(shape):
             raise InputError(f"a membership array must have shape [n, *x.shape] = [n, {', '.join(map(str, shape))}], got {tuple(arr.shape)}")
         member = arr.reshape(arr.shape[0], numel)
     else:
         groups = list(variables)
-        member = torch.zeros(len(groups), numel, dtype=torch.bool)
+        member = np.zeros((len(groups), numel), dtype=bool)
         for i, group in enumerate(groups):
-            flat = []
-            for item in [group] if isinstance(group, (int, np.integer)) else list(group):  # keep index tuples whole
-                if isinstance(item, tuple):
-                    if len(item) != len(shape) or any(not 0 <= int(k) < s for k, s in zip(item, shape)):
-                        raise InputError(f"variable {i}: index {item} is out of range for an input of shape {tuple(shape)}")
-                    flat.append(int(np.ravel_multi_index(tuple(int(k) for k in item), tuple(shape))))
-                else:
-                    k = int(item)
-                    if not 0 <= k < numel:
-                        raise InputError(f"variable {i}: flat index {k} is out of range 0 … {numel - 1} for an input of shape {tuple(shape)}")
-                    flat.append(k)
-            member[i, flat] = True
+            member[i, _flat_indices(i, group, tuple(shape), numel)] = True
     if member.shape[0] == 0:
         raise InputError("no variables given; pass at least one index group")
-    empty = [i for i in range(member.shape[0]) if not bool(member[i].any())]
+    empty = np.flatnonzero(~member.any(axis=1)).tolist()
     if empty:
         raise InputError(f"variables {empty} control no input element; every variable needs at least one")
-    overlap = member.sum(dim=0) > 1
-    if bool(overlap.any()):
-        k = int(torch.nonzero(overlap)[0, 0])
-        owners = [i for i in range(member.shape[0]) if bool(member[i, k])]
+    overlap = np.flatnonzero(member.sum(axis=0) > 1)
+    if overlap.size:
+        k = int(overlap[0])
+        owners = np.flatnonzero(member[:, k]).tolist()
         raise InputError(f"variables {owners} overlap at input element {k}; each element may belong to one variable only")
-    return member
+    return torch.from_numpy(np.ascontiguousarray(member))
+
+
+def _flat_indices(i: int, group: Any, shape: tuple[int, ...], numel: int) -> list[int]:
+    """The flat indices of variable ``i``'s group: flat integers or index tuples into ``shape``."""
+    items = [group] if isinstance(group, (int, np.integer)) else list(group)  # keep index tuples whole
+    flat = []
+    for item in items:
+        if isinstance(item, tuple):
+            if len(item) != len(shape) or any(not 0 <= int(k) < s for k, s in zip(item, shape)):
+                raise InputError(f"variable {i}: index {item} is out of range for an input of shape {shape}")
+            flat.append(int(np.ravel_multi_index(tuple(int(k) for k in item), shape)))
+        else:
+            k = int(item)
+            if not 0 <= k < numel:
+                raise InputError(f"variable {i}: flat index {k} is out of range 0 … {numel - 1} for an input of shape {shape}")
+            flat.append(k)
+    return flat
+
+
+#: Largest cached low-bit pattern (bytes) for :func:`aligned_kept`; above it the general path is used.
+KEPT_CACHE_BYTES = 1 << 27
+
+
+def aligned_kept(member: torch.Tensor, background: torch.Tensor, batch_size: int,
+                 device: torch.device) -> Callable[[int, int], torch.Tensor] | None:
+    """A builder of the kept-element matrix [stop − start, numel] for batches aligned to a power of two.
+
+    ``member`` is [n, numel] and ``background`` [numel] (elements of no variable).
+
+    With batch size 2^k and starts at multiples of it, the low k bits of mask start + j are those of
+    j, the same in every batch: their pattern is computed once, and a batch only adds the elements
+    of the higher variables, whose bits are those of ``start``. That is two small kernels and one
+    OR per batch instead of building the [B, n] masks and multiplying them out, which matters on a
+    GPU, where small recordings are bound by kernel launches. Returns None when the batch size is
+    not a power of two or the cached pattern would exceed :data:`KEPT_CACHE_BYTES`.
+    """
+    n, numel = member.shape
+    if batch_size < 1 or batch_size & (batch_size - 1) or batch_size * numel > KEPT_CACHE_BYTES:
+        return None
+    k = min(batch_size.bit_length() - 1, n)
+    m = member.cpu().numpy()
+    owner = np.where(m.any(axis=0), m.argmax(axis=0), -1)  # [numel]; −1: background
+    bit = np.where(owner >= 0, np.left_shift(1, np.maximum(owner, 0), dtype=np.int64), 0)
+    low = owner < k
+    low_bit = torch.from_numpy(np.where(low, bit, 0)).to(device)
+    high_bit = torch.from_numpy(np.where(low, 0, bit)).to(device)
+    j = torch.arange(1 << k, dtype=torch.int64, device=device)[:, None]
+    # built where it is used: on a GPU this [2^k, numel] pattern costs microseconds, on the host milliseconds
+    low_kept = ((j & low_bit) != 0) | background.to(device)[None, :]
+
+    def kept(start: int, stop: int) -> torch.Tensor:
+        return low_kept[: stop - start] | ((high_bit & start) != 0)
+
+    return kept
 
 
 @contextlib.contextmanager
@@ -123,12 +175,16 @@ def eval_mode(model: Any) -> Iterator[None]:
     if not isinstance(model, torch.nn.Module):
         yield
         return
-    was_training = model.training
-    model.eval()
+    # only the modules in training mode are switched, and exactly those are switched back: a
+    # submodule the user froze in eval mode stays so (model.train(True) would unfreeze it)
+    training = [m for m in model.modules() if m.training]
+    for m in training:
+        m.training = False
     try:
         yield
     finally:
-        model.train(was_training)
+        for m in training:
+            m.training = True
 
 
 def record_model(
@@ -175,8 +231,9 @@ def record_model(
     member = variable_membership(variables, tuple(x_t.shape))
     n = member.shape[0]
     x_dev, base_dev = x_t.to(dev).reshape(-1), base_t.to(dev).reshape(-1)
-    member_f = member.to(dev, torch.float32)
-    background = ~member.any(dim=0).to(dev)  # elements of no variable are always kept
+    member_dev = member.to(dev)
+    member_f = member_dev.to(torch.float32)
+    background = ~member_dev.any(dim=0)  # elements of no variable are always kept
     is_module = isinstance(model, torch.nn.Module)
     model_fp = model_fingerprint(model) if is_module else None
     input_fp = tensor_fingerprint(x_t, base_t)
@@ -191,8 +248,16 @@ def record_model(
             batch = torch.where(present, x_dev, base_dev).reshape(masks.shape[0], *x_t.shape)
             return scalar_output(model(batch), target, output)
 
+        bs = int(batch_size) if batch_size else _default_batch_size(n)
+        kept = aligned_kept(member, background, bs, dev)
+        batch_fn = None
+        if kept is not None:
+            def batch_fn(start: int, stop: int) -> torch.Tensor:
+                batch = torch.where(kept(start, stop), x_dev, base_dev).reshape(stop - start, *x_t.shape)
+                return scalar_output(model(batch), target, output)
+
         rec = record(
-            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
+            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint, batch_fn=batch_fn,
             checkpoint_key=f"{input_fp}|{tensor_fingerprint(member)}|{model_fp or ''}|{_output_name(output)}|{target}",
             progress=progress,
             output=_output_name(output),

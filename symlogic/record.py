@@ -244,6 +244,7 @@ def record(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_key: str = "",
     progress: bool | None = None,
+    batch_fn: Callable[[int, int], Any] | None = None,
     **provenance: Any,
 ) -> Record:
     """Record ``fn`` on all 2^n masks.
@@ -258,6 +259,9 @@ def record(
         checkpoint: a file path; finished batches are saved there and a rerun resumes from them.
         checkpoint_key: a string that identifies what is recorded; a checkpoint with another key is refused.
         progress: show a progress bar (default: when stderr is a terminal and work takes > 1.5 s).
+        batch_fn: optional ``(start, stop) -> outputs`` for the masks start … stop − 1, used instead
+            of ``fn(masks_tensor(start, stop))`` by callers that can build a batch without the mask
+            tensor (``record_model``: fewer kernel launches per batch on a GPU). ``fn`` is then unused.
         **provenance: fields of :class:`Record` (output, baseline, fingerprints, meta).
 
     Raises:
@@ -282,7 +286,7 @@ def record(
                 bar.update()
                 continue
             stop = min(start + bs, total)
-            out = fn(masks_tensor(start, stop, n, dev))
+            out = batch_fn(start, stop) if batch_fn is not None else fn(masks_tensor(start, stop, n, dev))
             out = out.detach().reshape(-1) if isinstance(out, torch.Tensor) else np.asarray(out, dtype=np.float64).reshape(-1)
             if out.shape[0] != stop - start:
                 raise InputError(
@@ -303,10 +307,13 @@ def record(
             bar.update()
     if on_device:
         host = torch.cat([t for _, t in on_device]).cpu().numpy()
-        offset = 0
-        for start, t in on_device:
-            values[start:start + t.shape[0]] = host[offset:offset + t.shape[0]]
-            offset += t.shape[0]
+        if len(on_device) == len(starts):  # every batch, in order: the copy is the table
+            values = host
+        else:
+            offset = 0
+            for start, t in on_device:
+                values[start:start + t.shape[0]] = host[offset:offset + t.shape[0]]
+                offset += t.shape[0]
     meta = dict(provenance.pop("meta", {}) or {})
     meta.setdefault("batch_size", bs)
     meta.setdefault("device", str(dev))

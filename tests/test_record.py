@@ -344,6 +344,46 @@ def test_record_model_restores_training_mode(mlp, sample):
         mlp.eval()
 
 
+def test_eval_mode_keeps_frozen_submodules_frozen(sample):
+    """Only the modules that were training are switched to eval and back: a submodule the user
+    froze in eval mode (e.g. a batch-norm layer) must stay in eval mode afterwards."""
+    x, b = sample
+    model = torch.nn.Sequential(torch.nn.Linear(INPUT_SIZE, 8), torch.nn.BatchNorm1d(8), torch.nn.Dropout(0.3),
+                                torch.nn.Linear(8, 3)).double()
+    model.train()
+    model[1].eval()
+    record_model(model, x, b, GROUPS, target=0, progress=False)
+    assert model.training and model[2].training and model[3].training
+    assert not model[1].training
+
+
+def test_batch_norm_models_record_and_fingerprint(sample):
+    """Batch norm keeps a 0-dim integer buffer (num_batches_tracked): fingerprinting must hash it
+    (this used to crash record_model), and a change in it changes the fingerprint."""
+    x, b = sample
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(INPUT_SIZE, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 3)).double()
+    model.eval()
+    rec = record_model(model, x, b, GROUPS, target=1, progress=False)
+    with torch.no_grad():
+        direct = model(masked_inputs(x, b, GROUPS, N_VARS))
+    np.testing.assert_allclose(rec.values, direct[:, 1] - torch.logsumexp(direct[:, [0, 2]], 1), rtol=1e-12, atol=1e-12)
+    model[1].num_batches_tracked += 1
+    again = record_model(model, x, b, GROUPS, target=1, progress=False)
+    assert again.model_fingerprint != rec.model_fingerprint
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 4, 8, 16, 50, 64, 4096])
+def test_every_batch_size_gives_the_same_table(mlp, sample, batch_size):
+    """Power-of-two batch sizes build the masked inputs from a cached low-bit pattern; the others
+    from the mask matrix. Both must give exactly the table of the element-by-element definition."""
+    x, b = sample
+    rec = record_model(mlp, x, b, GROUPS, target=2, output="logit", batch_size=batch_size, progress=False)
+    with torch.no_grad():
+        direct = mlp.eval()(masked_inputs(x, b, GROUPS, N_VARS))[:, 2]
+    np.testing.assert_allclose(rec.values, direct.numpy(), rtol=1e-13, atol=1e-13)
+
+
 def test_index_groups_and_boolean_membership_give_the_same_table(mlp, sample):
     x, b = sample
     member = np.zeros((N_VARS, INPUT_SIZE), dtype=bool)

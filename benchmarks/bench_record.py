@@ -8,6 +8,7 @@ times (best of k) and the ratio record_model / plain (target ≤ 1.1×). Both ta
 to agree before timing.
 
     python benchmarks/bench_record.py --max-n 16
+    python benchmarks/bench_record.py --min-n 10 --max-n 20 --device cuda
 """
 
 from __future__ import annotations

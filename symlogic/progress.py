@@ -10,10 +10,11 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    """Counts finished units and draws ``label [#####     ] 52% 3.1 s`` once ``delay`` seconds passed.
+    """Counts finished units and draws ``label [#####     ] 52% 3.1 s note`` once ``delay`` seconds passed.
 
     ``enabled=None`` shows the bar only when stderr is a terminal or ``force`` is set by the caller;
-    ``enabled=False`` never draws. Use as a context manager so the line is closed at the end.
+    ``enabled=False`` never draws. ``note`` (set by :meth:`update`) is a short status after the time,
+    e.g. an iterative solver's current bound. Use as a context manager so the line is closed at the end.
     """
 
     def __init__(self, total: int, label: str, *, enabled: bool | None = None, delay: float = 1.5,
@@ -27,6 +28,8 @@ class Progress:
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn = False
+        self._width = 0
+        self.note = ""
 
     def __enter__(self) -> "Progress":
         return self
@@ -34,8 +37,10 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def update(self, units: int = 1) -> None:
+    def update(self, units: int = 1, note: str | None = None) -> None:
         self.done += units
+        if note is not None:
+            self.note = note
         now = time.perf_counter()
         if self.enabled and now - self.start >= self.delay and (now - self._last_draw > 0.2 or self.done >= self.total):
             self._draw(now)
@@ -44,7 +49,9 @@ class Progress:
         frac = min(self.done / self.total, 1.0)
         width = 30
         bar = "#" * int(frac * width)
-        self.stream.write(f"\r{self.label} [{bar:<{width}}] {frac:4.0%} {now - self.start:6.1f} s")
+        line = f"{self.label} [{bar:<{width}}] {frac:4.0%} {now - self.start:6.1f} s" + (f"  {self.note}" if self.note else "")
+        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))  # blank out a longer previous line
+        self._width = len(line)
         self.stream.flush()
         self._last_draw = now
         self._drawn = True

@@ -129,7 +129,9 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
     start_col = 1 if not count_empty else 0
     t0 = time.perf_counter()
     done = False
-    with Progress(max_rounds, "exact AND-OR split", enabled=progress) as bar:
+    # the bar counts the stages of the continuation; its note shows the round, the box and the
+    # best certified bound so far (a long solve shows its gap closing)
+    with Progress(len(schedule), "exact AND-OR split", enabled=progress) as bar:
         for stage, z in enumerate(schedule):
             final = stage == len(schedule) - 1
             master.set_zeta(z)
@@ -149,7 +151,6 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
                 ts = time.perf_counter()
                 x, y_r, ok, msg = master.solve(left)
                 t_lp = time.perf_counter() - ts
-                bar.update()
                 if not ok:
                     if _DEBUG:
                         print(f"  master not optimal: {msg}", flush=True)
@@ -187,6 +188,9 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
                 price[have[dty[have] < 0]] = -1.0
                 n_rows = int((row_viol > 0).sum())
                 n_cols = int((price > 0).sum())
+                stage_done = n_rows == 0 and n_cols == 0
+                bar.update(int(stage_done), note=f"round {rnd}, box +-{z:.4g}, L1 {float(np.abs(x).sum()):.6g}, "
+                                                 f"bound {best_dual[0]:.6g}, {n_rows} rows / {n_cols} atoms to add")
                 feasible = final and float(res.max()) <= zeta_true
                 if feasible:
                     pobj = float(np.abs(a[start_col:]).sum() + np.abs(o[1:]).sum())
@@ -197,7 +201,7 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
                     print(f"  rnd {rnd:3d} z={z:.4g} R={master.rows.size:6d} C={master.atoms.size:6d} "
                           f"lp={t_lp:6.2f}s it={master.iterations:7d} obj={obj:.6f} bound={bound:.6f} "
                           f"viol_rows={n_rows} price_cols={n_cols} t={time.perf_counter() - t0:.1f}", flush=True)
-                if n_rows == 0 and n_cols == 0:
+                if stage_done:
                     if not final:
                         break
                     if feasible or tightened >= 3:

@@ -250,14 +250,15 @@ def record_model(
 
         bs = int(batch_size) if batch_size else _default_batch_size(n)
         kept = aligned_kept(member, background, bs, dev)
-        batch_fn = None
-        if kept is not None:
-            def batch_fn(start: int, stop: int) -> torch.Tensor:
-                batch = torch.where(kept(start, stop), x_dev, base_dev).reshape(stop - start, *x_t.shape)
-                return scalar_output(model(batch), target, output)
+
+        def aligned_fn(start: int, stop: int) -> torch.Tensor:
+            assert kept is not None
+            batch = torch.where(kept(start, stop), x_dev, base_dev).reshape(stop - start, *x_t.shape)
+            return scalar_output(model(batch), target, output)
 
         rec = record(
-            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint, batch_fn=batch_fn,
+            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
+            batch_fn=aligned_fn if kept is not None else None,
             checkpoint_key=f"{input_fp}|{tensor_fingerprint(member)}|{model_fp or ''}|{_output_name(output)}|{target}",
             progress=progress,
             output=_output_name(output),

@@ -1,16 +1,13 @@
-"""Linear programs behind :mod:`symlogic.extraction.exact` (THEORY §3), handed to HiGHS.
+"""The whole LP of :mod:`symlogic.extraction.exact` (THEORY §3) in one sparse HiGHS call.
 
-Two formulations of  min Σ|a_S| + Σ_{S≠∅}|o_S|  s.t.  Za + Oo − q = v, |q| ≤ ζ:
+min Σ|a_S| + Σ_{S≠∅}|o_S|  s.t.  Za + Oo − q = v, |q| ≤ ζ, written *sparsely*
+(:func:`solve_factored`): the zeta transform Z is factored into its n butterfly stages, each stage
+a new free variable for the half of the entries that change (x_{k+1}(T) = x_k(T) + x_k(T∖{k}) for
+k ∈ T), so Z costs n·2^(n−1) variables and equality rows instead of 3^n non-zeros; O reuses a
+second factored zeta: (Oo)(T) = Z(o)(N) − Z(o)(N∖T). Exact and fast for n ≤ ~10; beyond that the
+butterfly graph makes HiGHS's factorisations slow and :mod:`._exact_gen` takes over.
 
-- :func:`solve_factored` writes the whole LP *sparsely*: the zeta transform Z is factored into its
-  n butterfly stages, each stage a new free variable for the half of the entries that change
-  (x_{k+1}(T) = x_k(T) + x_k(T∖{k}) for k ∈ T), so Z costs n·2^(n−1) variables and equality rows
-  instead of 3^n non-zeros; O reuses a second factored zeta: (Oo)(T) = Z(o)(N) − Z(o)(N∖T).
-  Exact and fast for n ≤ ~10; beyond that the butterfly graph makes HiGHS's factorisations slow.
-- :func:`solve_master` solves the *restricted* LP on a subset R of masks (rows) and C of atoms
-  (columns), with the explicit dense R × C matrix, for row-and-column generation.
-
-Both return the row duals of the final equality rows as y: scipy reports ``eqlin.marginals`` =
+The row duals of the final equality rows are y: scipy reports ``eqlin.marginals`` =
 ∂(optimal value)/∂b_eq, and the optimal value as a function of v is max_y y·v − ζ‖y‖₁, so the
 marginals are y with the sign convention of THEORY §3 (checked by the tests: the bound they give
 matches the primal optimum).
@@ -24,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-__all__ = ["LPResult", "solve_factored", "solve_master", "atom_matrix", "HIGHS_OPTIONS"]
+__all__ = ["LPResult", "solve_factored", "HIGHS_OPTIONS"]
 
 # Tight tolerances: the certificate is re-checked afterwards, but a tight LP makes the gap ~1e-9.
 HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-9, "dual_feasibility_tolerance": 1e-9}
@@ -134,35 +131,3 @@ def solve_factored(v: np.ndarray, zeta: float, *, count_empty: bool = True,
     o[0] = 0.0
     y = np.asarray(res.eqlin.marginals[row:], dtype=np.float64)
     return LPResult(a, o, y, float(res.fun), int(res.nit or 0), res.status == 0, str(res.message))
-
-
-def atom_matrix(rows: np.ndarray, cols: np.ndarray, N: int) -> np.ndarray:
-    """Dense D[R, C]: column id S < N is the AND atom 1[S ⊆ T]; id N + S the OR atom 1[S ∩ T ≠ ∅]."""
-    T = np.asarray(rows, dtype=np.int64)[:, None]
-    C = np.asarray(cols, dtype=np.int64)[None, :]
-    is_and = C < N
-    S = np.where(is_and, C, C - N)
-    return np.where(is_and, (S & ~T) == 0, (S & T) != 0).astype(np.float64)
-
-
-def solve_master(v_rows: np.ndarray, zeta: float, rows: np.ndarray, cols: np.ndarray, N: int, *,
-                 count_empty: bool = True, time_limit: float | None = None,
-                 method: str = "highs-ds") -> tuple[np.ndarray, np.ndarray, float, int, bool]:
-    """Restricted LP  min ‖x_C‖₁  s.t. D[R,C] x − q = v_R, |q| ≤ ζ.  Returns (x, y_R, value, iterations, ok).
-
-    Feasible whenever C contains the AND atoms of R (D restricted to those is unitriangular).
-    """
-    D = atom_matrix(rows, cols, N)
-    k, m = len(cols), len(rows)
-    A = sp.hstack([sp.csr_matrix(D), sp.csr_matrix(-D), -sp.identity(m, format="csr")]).tocsr()
-    cost = np.r_[np.ones(2 * k), np.zeros(m)]
-    if not count_empty:
-        cost[np.r_[cols == 0, cols == 0, np.zeros(m, dtype=bool)]] = 0.0
-    bounds = np.zeros((2 * k + m, 2))
-    bounds[:, 1] = np.inf
-    bounds[2 * k:, 0], bounds[2 * k:, 1] = -zeta, zeta
-    res = linprog(cost, A_eq=A, b_eq=v_rows, bounds=bounds, method=method, options=_options(time_limit))
-    if res.x is None:
-        return np.zeros(k), np.zeros(m), float("nan"), int(getattr(res, "nit", 0) or 0), False
-    x = res.x[:k] - res.x[k:2 * k]
-    return x, np.asarray(res.eqlin.marginals, dtype=np.float64), float(res.fun), int(res.nit or 0), res.status == 0

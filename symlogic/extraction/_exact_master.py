@@ -31,14 +31,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-try:  # optional: exact.py falls back to scipy's linprog (no warm start) without it
-    import highspy
-except ImportError:  # pragma: no cover - exercised only where highspy is missing
-    highspy = None
+import highspy
 
-__all__ = ["Master", "HAVE_HIGHSPY"]
-
-HAVE_HIGHSPY = highspy is not None
+__all__ = ["Master"]
 
 
 def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int) -> np.ndarray:
@@ -80,8 +75,6 @@ class Master:
     """
 
     def __init__(self, v: np.ndarray, zeta: float, count_empty: bool, *, threads: int | None = None) -> None:
-        if highspy is None:  # pragma: no cover
-            raise ImportError("highspy is not installed")
         self.v = v
         self.N = v.shape[0]
         self.zeta = float(zeta)

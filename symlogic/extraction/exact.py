@@ -18,11 +18,10 @@ Two routes, chosen by ``method`` ("auto" picks by n):
   butterflies in torch, on the GPU when there is one; violated rows/columns are added, rows whose
   dual is zero and columns that are zero and far from pricing in are dropped (once: a dropped
   entry that comes back is kept, which rules out cycling). Stops when no mask is violated and no
-  atom prices in, i.e. the master's (x, y) is optimal for the full LP. With ``highspy`` installed
-  (:mod:`._exact_gen`, solver "generate+highspy") the master stays alive in one HiGHS object and
-  is re-solved warm, its matrix is kept sparse (OR atoms through 1 − 1[S ⊆ N∖T]), and the box is
-  approached by continuation (8ζ, 4ζ, 2ζ, ζ); without it, the scipy master below is rebuilt and
-  solved from scratch each round (solver "generate+highs", much slower on real-network tables).
+  atom prices in, i.e. the master's (x, y) is optimal for the full LP. The master stays alive in
+  one HiGHS object (``highspy``, :mod:`._exact_gen`, solver "generate+highspy") and is re-solved
+  warm, its matrix is kept sparse (OR atoms through 1 − 1[S ⊆ N∖T]), and the box is approached by
+  continuation (8ζ, 4ζ, 2ζ, ζ).
 """
 
 from __future__ import annotations
@@ -35,10 +34,9 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..progress import Progress
-from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
-from ._exact_lp import solve_factored, solve_master
-from ._exact_master import HAVE_HIGHSPY
+from ..transforms import mobius, n_from_length, or_sum, or_sum_transpose, subset_sum, superset_sum
+from ._exact_gen import generate
+from ._exact_lp import solve_factored
 
 __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal"]
 
@@ -239,106 +237,6 @@ def _default_device(device: object) -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def _topk(score: torch.Tensor, k: int) -> np.ndarray:
-    """Indices of the (at most) k largest positive entries of ``score``."""
-    k = min(k, int(score.shape[0]))
-    vals, idx = torch.topk(score, k)
-    return idx[vals > 0].cpu().numpy()
-
-
-def _initial_sets(v: np.ndarray, n: int) -> tuple[set[int], set[int]]:
-    """Seed masks ∅, N, singletons and their complements; atoms: their AND atoms, every singleton
-    OR atom, OR(N), and the largest AND/OR interactions of v itself (cheap, often in the support)."""
-    N = 1 << n
-    full = N - 1
-    rows = {0, full} | {1 << i for i in range(n)} | {full ^ (1 << i) for i in range(n)}
-    cols = set(rows) | {N + (1 << i) for i in range(n)} | {N + full}
-    k = min(N - 1, 4 * n)
-    and_i = np.abs(mobius(v))
-    or_i = np.abs(or_interactions(v))
-    or_i[0] = 0.0
-    cols |= set(np.argpartition(-and_i, k)[:k].tolist())
-    cols |= set((N + np.argpartition(-or_i, k)[:k]).tolist())
-    return rows, cols
-
-
-def _generate(v: np.ndarray, zeta: float, count_empty: bool, device: torch.device, deadline: float | None,
-              progress: bool | None, max_rounds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str]:
-    N = v.shape[0]
-    n = n_from_length(N)
-    vt = torch.tensor(np.array(v, dtype=np.float64), device=device)  # a copy: records are read-only
-    rows, cols = _initial_sets(v, n)
-    dropped_rows: set[int] = set()
-    dropped_cols: set[int] = set()
-    iters = 0
-    status = "round_limit"
-    feas_tol = 0.0  # strict: a row outside R violated by any amount is added (avoids a dense repair)
-    a = np.zeros(N)
-    o = np.zeros(N)
-    y = np.zeros(N)
-    rnd = 0
-    with Progress(max_rounds, "exact AND-OR split", enabled=progress) as bar:
-        for rnd in range(1, max_rounds + 1):
-            left = None if deadline is None else deadline - time.perf_counter()
-            if left is not None and left <= 0:
-                status = "time_limit"
-                break
-            R = np.fromiter(sorted(rows), dtype=np.int64)
-            C = np.fromiter(sorted(cols), dtype=np.int64)
-            x, y_r, _, it, ok = solve_master(v[R], zeta, R, C, N, count_empty=count_empty, time_limit=left)
-            iters += it
-            bar.update()
-            if not ok:
-                status = "time_limit" if deadline is not None and time.perf_counter() >= deadline else "not_converged"
-                if not np.any(x):
-                    break
-            a = np.zeros(N)
-            o = np.zeros(N)
-            is_and = C < N
-            a[C[is_and]] = x[is_and]
-            o[C[~is_and] - N] = x[~is_and]
-            y = np.zeros(N)
-            y[R] = y_r
-            if not ok:
-                break
-            # full residual and full pricing with the butterflies (on the device)
-            at = torch.as_tensor(a, device=device)
-            ot = torch.as_tensor(o, device=device)
-            yt = torch.as_tensor(y, device=device)
-            row_viol = (subset_sum(at) + or_sum(ot) - vt).abs() - zeta - feas_tol
-            row_viol[torch.as_tensor(R, device=device)] = -1.0
-            price = torch.cat([superset_sum(yt).abs(), or_sum_transpose(yt).abs()]) - 1.0 - 1e-9
-            if not count_empty:
-                price[0] = -1.0
-            price[N] = -1.0  # o(∅) is not an atom
-            price[torch.as_tensor(C, device=device)] = -1.0
-            n_rows = int((row_viol > 0).sum())
-            n_cols = int((price > 0).sum())
-            if n_rows == 0 and n_cols == 0:
-                status = "optimal"
-                break
-            batch = max(8 * n, len(R) // 4)
-            # drop rows with zero dual and atoms that are zero and far from pricing in; each at most once
-            free_r = (np.abs(y_r) <= 1e-12) & ~np.isin(R, list(dropped_rows))
-            drop_r = set(R[free_r].tolist())
-            kept_rows = rows - drop_r
-            red = torch.cat([superset_sum(yt).abs(), or_sum_transpose(yt).abs()])[torch.as_tensor(C, device=device)]
-            free_c = (np.abs(x) <= 1e-12) & (red.cpu().numpy() <= 0.5) & ~np.isin(C, list(dropped_cols))
-            free_c &= ~np.isin(C, list(kept_rows))  # keep AND(T) for kept rows: master stays feasible
-            drop_c = set(C[free_c].tolist())
-            dropped_rows |= drop_r
-            dropped_cols |= drop_c
-            rows = kept_rows
-            cols -= drop_c
-            if n_rows:
-                new_rows = _topk(row_viol, batch)
-                rows |= set(new_rows.tolist())
-                cols |= set(new_rows.tolist())
-            if n_cols:
-                cols |= set(_topk(price, batch).tolist())
-    return a, o, y, iters, rnd, status
-
-
 # ---------------------------------------------------------------------------------------------
 # public entry point
 
@@ -385,17 +283,10 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         status = "optimal" if res.ok else ("time_limit" if time_limit is not None else "not_converged")
         solver = "highs-factored"
     else:
-        if HAVE_HIGHSPY:
-            from ._exact_gen import generate
-
-            a, o, y, iters, rounds, status = generate(
-                vv, zeta_solve, zeta, count_empty, _default_device(device), deadline, progress, max_rounds,
-                lambda yy: dual_bound(yy, vv, zeta, count_empty)[0])
-            solver = "generate+highspy"
-        else:
-            a, o, y, iters, rounds, status = _generate(vv, zeta_solve, count_empty, _default_device(device), deadline,
-                                                       progress, max_rounds)
-            solver = "generate+highs"
+        a, o, y, iters, rounds, status = generate(
+            vv, zeta_solve, zeta, count_empty, _default_device(device), deadline, progress, max_rounds,
+            lambda yy: dual_bound(yy, vv, zeta, count_empty)[0])
+        solver = "generate+highspy"
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)

@@ -112,7 +112,7 @@ def variable_membership(variables: Any, shape: Sequence[int]) -> torch.Tensor:
         k = int(overlap[0])
         owners = np.flatnonzero(member[:, k]).tolist()
         raise InputError(f"variables {owners} overlap at input element {k}; each element may belong to one variable only")
-    return torch.from_numpy(np.ascontiguousarray(member))
+    return torch.from_numpy(np.array(member, dtype=bool))  # a copy: never share the caller's array
 
 
 def _flat_indices(i: int, group: Any, shape: tuple[int, ...], numel: int) -> list[int]:

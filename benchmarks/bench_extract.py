@@ -4,6 +4,7 @@ Tables: a seeded small torch MLP recorded with symlogic.record_model on all mask
 one variable per feature, log-odds output), and planted sparse AND-OR functions. ζ = q·|v(N) − v(∅)|.
 
     python benchmarks/bench_extract.py --n-min 8 --n-max 14
+    python benchmarks/bench_extract.py --tables mlp --n-min 12 --n-max 14 --seeds 0,1,2,3 --no-dense --no-reference --time-limit 60
     python benchmarks/bench_extract.py --n-min 16 --n-max 20 --tables planted --device cuda --no-dense
 """
 
@@ -86,7 +87,7 @@ def main() -> None:
     ap.add_argument("--n-min", type=int, default=8)
     ap.add_argument("--n-max", type=int, default=16)
     ap.add_argument("--tables", default="mlp,planted", help="comma list of mlp, planted")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0", help="comma list of table seeds, e.g. 0,1,2,3")
     ap.add_argument("--q-bound", type=float, default=0.04)
     ap.add_argument("--dense-max", type=int, default=9, help="largest n for the dense LP (slow beyond)")
     ap.add_argument("--no-dense", action="store_true")
@@ -97,18 +98,18 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    head = f"{'table':8} {'n':>3} {'method':>16} {'exact s':>8} {'objective':>12} {'gap':>9} {'status':>9} {'supp':>6} {'rounds':>6} | {'dense s':>8} {'dense obj':>12} | {'sgd s':>7} {'sgd obj':>9}"
+    head = f"{'table':8} {'n':>3} {'seed':>4} {'method':>16} {'exact s':>8} {'objective':>12} {'gap':>9} {'status':>9} {'supp':>6} {'rounds':>6} | {'dense s':>8} {'dense obj':>12} | {'sgd s':>7} {'sgd obj':>9}"
     print(head)
     print("-" * len(head))
     for table in args.tables.split(","):
-        for n in range(args.n_min, args.n_max + 1):
-            v = mlp_table(n, args.seed) if table == "mlp" else planted_table(n, args.seed)
+        for n, seed in ((n, int(s)) for n in range(args.n_min, args.n_max + 1) for s in args.seeds.split(",")):
+            v = mlp_table(n, seed) if table == "mlp" else planted_table(n, seed)
             zeta = args.q_bound * abs(v[-1] - v[0])
             sol = solve_exact(v, zeta, method=args.method, device=args.device, time_limit=args.time_limit)
             dense = "" if args.no_dense or n > args.dense_max else "{:8.2f} {:12.8f}".format(*dense_lp(v, zeta)[::-1])
             ref = None if args.no_reference else reference_objective(v, zeta)
             sgd = "" if ref is None else f"{ref[1]:7.1f} {ref[0]:9.4f}"
-            print(f"{table:8} {n:3d} {sol.solver:>16} {sol.seconds:8.2f} {sol.objective:12.8f} {sol.gap:9.1e} "
+            print(f"{table:8} {n:3d} {seed:4d} {sol.solver:>16} {sol.seconds:8.2f} {sol.objective:12.8f} {sol.gap:9.1e} "
                   f"{sol.status:>9} {sol.support:6d} {sol.rounds:6d} | {dense:>21} | {sgd:>17}", flush=True)
 
 

@@ -112,8 +112,7 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
     from .extraction import extract
 
     ex = extract(rec, method="exact", progress=progress)
-    echo(f"exact extraction: L1 = {ex.objective:.6g}, certified gap {ex.gap:.2g}; "
-         f"{len(ex.salient(tau))} salient concepts at tau = {tau}")
+    echo(f"extracted the AND-OR split: {len(ex.salient(tau))} salient concepts at tau = {tau}")
     lm = ex.logic_model(tau=tau, refit="minimax")
     claims = demo_claims(rec, lm)
     from .evidence import evidence

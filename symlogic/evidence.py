@@ -64,6 +64,18 @@ def _claim_spec(item: Any) -> tuple[str, str]:
     return str(text), target
 
 
+def _extraction_line(ex: Extraction) -> str:
+    """One line on the split: its L1, and for the exact method the certified bound and status; a
+    split that is not proven optimal says that the formula's own proof still stands."""
+    if ex.method != "exact" or ex.lower_bound is None:
+        return f"{ex.method} extraction: L1 = {ex.objective:.6g} (no optimality certificate)"
+    status = str(ex.settings.get("status", "unknown"))
+    line = f"exact extraction: L1 = {ex.objective:.6g}, certified lower bound {ex.lower_bound:.6g} (gap {ex.gap:.2g}, {status})"
+    if status != "optimal":
+        line += "; the split is feasible but not proven optimal, and the formula below is proven within its own ε all the same"
+    return line
+
+
 @dataclass
 class Evidence:
     """Everything a reader needs to re-check an explanation: data, model, verdicts, claims."""
@@ -131,10 +143,12 @@ class Evidence:
         return _recheck(self, timeout)
 
     def summary_lines(self) -> list[str]:
-        """What a person reads first: the formula, the ε verdict, and each claim's outcome."""
+        """What a person reads first: the extraction and how optimal it is proven to be, the
+        formula, the ε verdict, and each claim's outcome."""
         v = self.verdict
         engines = ", ".join(f"{k} {r}" for k, r in v["engines"].items())
-        lines = [str(self.logic_model),
+        lines = [] if self.extraction is None else [_extraction_line(self.extraction)]
+        lines += [str(self.logic_model),
                  f"ε-equivalence: {'PROVEN' if v['holds'] else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
                  f"ε = {v['epsilon']:.6g} (engines: {engines})"]
         for c in self.claims:
@@ -170,7 +184,8 @@ class Evidence:
                            formula_text=str(self.logic_model), formula_latex=self.logic_model.to_latex(),
                            verdicts=[verdict], claims=self.claims, provenance=provenance, lm=self.logic_model,
                            record_values=self.record.values, epsilon=float(self.verdict["epsilon"]),
-                           error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)))
+                           error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)),
+                           extraction=None if self.extraction is None else _extraction_line(self.extraction))
         return os.fspath(out)
 
 

@@ -5,7 +5,7 @@ namespace URLs and ids rewritten), CSS is one ``<style>`` block, there is no scr
 Content-Security-Policy forbids any fetch, so it opens the same offline, in a mail attachment or
 in an archive years later. Every user string is HTML-escaped.
 
-Stable hooks for tests and tools: ``id="summary"``, ``id="formula"``, ``id="terms"``,
+Stable hooks for tests and tools: ``id="summary"``, ``id="extraction"`` (when given), ``id="formula"``, ``id="terms"``,
 ``id="verdicts"`` with ``class="verdict pass|fail|unknown"``, ``id="claims"`` with
 ``class="claim pass|fail|unknown"``, ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``
 and ``id="provenance"``.
@@ -199,7 +199,8 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
                   claims: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], lm: "LogicModel",
                   record_values: Sequence[float] | np.ndarray | None = None,
                   model_values: Sequence[float] | np.ndarray | None = None, epsilon: float | None = None,
-                  error_curve: Any = None, shapley: Sequence[float] | np.ndarray | None = None) -> str:
+                  error_curve: Any = None, shapley: Sequence[float] | np.ndarray | None = None,
+                  extraction: str | None = None) -> str:
     """The report as one self-contained HTML string.
 
     Args:
@@ -218,6 +219,8 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         epsilon: the proven bound; defaults to the first verdict's ``epsilon``.
         error_curve: ``(k_values, eps_values)`` or ``{"k": …, "epsilon": …, "chosen_k": …}``.
         shapley: per-variable attributions for the graph (defaults to the model's own).
+        extraction: one line on the extraction (its L1, certified bound and status), shown under
+            the summary.
     """
     if epsilon is None:
         epsilon = _default_epsilon(verdicts)
@@ -257,6 +260,7 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
     body = [
         f"<h1>{_e(title)}</h1>",
         summary,
+        f'<p id="extraction">{_e(extraction)}</p>' if extraction else "",
         '<section id="formula"><h2>Formula</h2>',
         f'<pre class="formula-text">{_e(formula_text)}</pre>',
         f'<details><summary>LaTeX source</summary><pre class="formula-latex">{_e(formula_latex)}</pre></details>',

@@ -65,7 +65,9 @@ def test_explain_writes_a_bundle_and_report(bundle):
     ev = Evidence.load(bundle)
     assert ev.record.names == ("a", "b", "c", "d", "e") and ev.verdict["holds"]
     assert [c["holds"] for c in ev.claims] == [True, False]
-    assert (bundle.parent / "report.html").stat().st_size > 10_000
+    html = (bundle.parent / "report.html").read_text(encoding="utf-8")
+    assert len(html) > 10_000
+    assert '<p id="extraction">exact extraction: L1 = ' in html and ", optimal)" in html
 
 
 def test_verify_exit_codes(bundle, tmp_path, capsys):

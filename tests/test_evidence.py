@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import json
 import zipfile
@@ -250,8 +252,21 @@ def test_inconsistent_coefficient_forms_and_odd_versions_are_refused(bundle, tmp
 def test_summary_lines_name_each_outcome(bundle):
     _, ev = bundle
     lines = ev.summary_lines()
-    assert lines[0] == str(ev.logic_model) and lines[1].startswith("ε-equivalence: PROVEN on all 32 masks")
-    assert lines[2].endswith(": HOLDS") and ": REFUTED; counterexample: present = " in lines[3]
+    assert lines[0].startswith("exact extraction: L1 = ") and "(gap " in lines[0] and ", optimal)" in lines[0]
+    assert lines[1] == str(ev.logic_model) and lines[2].startswith("ε-equivalence: PROVEN on all 32 masks")
+    assert lines[3].endswith(": HOLDS") and ": REFUTED; counterexample: present = " in lines[4]
     undecided = Evidence(record=ev.record, extraction=None, logic_model=ev.logic_model, verdict=ev.verdict,
                          claims=[{"claim": "output >= 0", "holds": False, "status": "undecided"}])
     assert undecided.summary_lines()[2] == "claim 'output >= 0': UNDECIDED"
+
+
+def test_summary_says_when_the_split_is_not_proven_optimal(bundle):
+    """A time-limited exact split is feasible and its gap certified, but not optimal: the summary
+    must say so (and that the formula's proof does not depend on it)."""
+    _, ev = bundle
+    ex = ev.extraction
+    stopped = dataclasses.replace(ex, settings={**ex.settings, "status": "time_limit"})
+    line = dataclasses.replace(ev, extraction=stopped).summary_lines()[0]
+    assert "time_limit" in line and "not proven optimal" in line
+    ref = dataclasses.replace(ex, method="reference", lower_bound=None, gap=None)
+    assert dataclasses.replace(ev, extraction=ref).summary_lines()[0].startswith("reference extraction: L1 = ")

@@ -46,6 +46,7 @@ def report_args() -> dict[str, Any]:
         provenance={"fingerprints": {"record": "sha256:ab12", "model": "sha256:cd34"},
                     "settings": {"tau": 0.05, "solver": "colgen"}, "versions": {"numpy": np.__version__}},
         lm=lm, record_values=v, error_curve={"k": [0, 1, 2, 3], "epsilon": [1.5, 0.5, 0.1, 0.009], "chosen_k": 3},
+        extraction="exact extraction: L1 = 2.1, certified lower bound 2 (gap 0.1, time_limit) <escaped>",
     )
 
 
@@ -68,10 +69,11 @@ def test_user_strings_are_escaped(report_html: str) -> None:
     assert "alert(1)" in report_html and "<script>alert" not in report_html
     assert "&lt;i&gt;here&lt;/i&gt;" in report_html and "<i>here" not in report_html
     assert "OR(x-&gt;y, &lt;b&gt;)" in report_html
+    assert "(gap 0.1, time_limit) &lt;escaped&gt;" in report_html
 
 
 def test_stable_hooks(report_html: str) -> None:
-    for hook in ("summary", "formula", "terms", "verdicts", "claims", "graph", "pictures", "provenance",
+    for hook in ("summary", "extraction", "formula", "terms", "verdicts", "claims", "graph", "pictures", "provenance",
                  "strengths", "order-profile", "error-curve", "fit"):
         assert report_html.count(f'id="{hook}"') == 1, hook
     assert report_html.count('class="verdict pass"') == 1 and report_html.count('class="verdict fail"') == 1
@@ -86,11 +88,12 @@ def test_stable_hooks(report_html: str) -> None:
 
 def test_optional_parts_and_errors(tmp_path: Path) -> None:
     args = report_args()
-    for key in ("record_values", "error_curve"):
+    for key in ("record_values", "error_curve", "extraction"):
         args.pop(key)
     args["verdicts"] = [{"name": "pending", "holds": None}]
     text = write_report(tmp_path / "r.html", **args).read_text(encoding="utf-8")
     assert 'id="fit"' not in text and 'id="error-curve"' not in text and 'class="verdict unknown"' in text
+    assert 'id="extraction"' not in text
     with pytest.raises(InputError, match="one output per mask"):
         render_report(**{**report_args(), "record_values": [0.0, 1.0]})
     with pytest.raises(InputError, match="error_curve"):

@@ -109,17 +109,9 @@ def _verdict(v: Mapping[str, Any]) -> str:
     cls, word = _status(v.get("holds"))
     parts = [f'<div class="verdict {cls}" data-holds="{cls}">',
              f'<h3><span class="badge">{word}</span><span class="name">{_e(v.get("name", "verdict"))}</span></h3>']
-    meta = []
-    for key, label in (("epsilon", "ε"), ("max_error", "max |v − f|"), ("engines", "engines"), ("seconds", "seconds")):
-        if key in v and v[key] is not None:
-            meta.append(f'{_e(label)}: <span class="{_e(key)}">{_value(v[key])}</span>')
-    if meta:
-        parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
-    extra = {k: x for k, x in v.items() if k not in ("name", "holds", "epsilon", "max_error", "engines", "seconds", "counterexample")}
-    if extra:
-        parts.append(_kv_table(extra, "", "details"))
-    parts.append(_counterexample(v.get("counterexample")))
-    parts.append("</div>")
+    labels = (("epsilon", "ε"), ("max_error", "max |v − f|"), ("engines", "engines"), ("seconds", "seconds"))
+    parts.append(_meta(v, labels))
+    parts.append(_details(v, ("name", "holds", *(k for k, _ in labels))))
     return "".join(parts)
 
 
@@ -127,20 +119,25 @@ def _claim(c: Mapping[str, Any]) -> str:
     cls, word = _status(c.get("holds"))
     parts = [f'<div class="claim {cls}" data-holds="{cls}">',
              f'<h3><span class="badge">{word}</span><span class="claim-text">{_e(c.get("claim", ""))}</span></h3>']
-    meta = []
-    for key in ("route", "engines", "seconds"):
-        if key in c and c[key] is not None:
-            meta.append(f'{_e(key)}: <span class="{_e(key)}">{_value(c[key])}</span>')
-    if meta:
-        parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    labels = (("route", "route"), ("engines", "engines"), ("seconds", "seconds"))
+    parts.append(_meta(c, labels))
     if c.get("explanation"):
         parts.append(f'<p class="explanation">{_e(c["explanation"])}</p>')
-    extra = {k: x for k, x in c.items() if k not in ("claim", "holds", "route", "engines", "seconds", "counterexample", "explanation")}
-    if extra:
-        parts.append(_kv_table(extra, "", "details"))
-    parts.append(_counterexample(c.get("counterexample")))
-    parts.append("</div>")
+    parts.append(_details(c, ("claim", "holds", "explanation", *(k for k, _ in labels))))
     return "".join(parts)
+
+
+def _meta(item: Mapping[str, Any], labels: Sequence[tuple[str, str]]) -> str:
+    """The one-line ``label: value · …`` summary of the keys in ``labels`` that ``item`` has."""
+    meta = [f'{_e(label)}: <span class="{_e(key)}">{_value(item[key])}</span>'
+            for key, label in labels if item.get(key) is not None]
+    return f'<p class="meta">{" · ".join(meta)}</p>' if meta else ""
+
+
+def _details(item: Mapping[str, Any], shown: Sequence[str]) -> str:
+    """Every key not already ``shown`` as a details table, then the counterexample, closing the card."""
+    extra = {k: x for k, x in item.items() if k not in shown and k != "counterexample"}
+    return (_kv_table(extra, "", "details") if extra else "") + _counterexample(item.get("counterexample")) + "</div>"
 
 
 def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--dense-max", type=int, default=9, help="largest n for the dense LP (slow beyond)")
     ap.add_argument("--no-dense", action="store_true")
     ap.add_argument("--no-reference", action="store_true")
-    ap.add_argument("--method", default="auto", help="auto, factored or generate")
+    ap.add_argument("--method", default="auto", help="auto, factored, generate or ipm")
     ap.add_argument("--device", default=None)
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")

@@ -20,7 +20,7 @@ from symlogic.errors import InputError
 from symlogic.extraction.exact import ExactSolution, dual_bound, solve_exact
 from symlogic.transforms import or_sum, subset_sum
 
-METHODS = ["factored", "generate"]
+METHODS = ["factored", "generate", "ipm"]
 
 
 def table(n: int, f) -> np.ndarray:

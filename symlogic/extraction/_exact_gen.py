@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,7 +34,7 @@ from ..progress import Progress
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
 from ._exact_master import Master
 
-__all__ = ["generate"]
+__all__ = ["generate", "Seed"]
 
 _DEBUG = bool(os.environ.get("SYMLOGIC_EXACT_DEBUG"))  # per-round log on stdout
 PRICE_TOL = 1e-9
@@ -41,6 +42,18 @@ ROW_BATCH = (8, 0.5)  # per round at most max(8·n, 0.5·|R|) masks ...
 COL_BATCH = (8, 0.5)  # ... and max(8·n, 0.5·|C|) atoms (measured: 0.25–1 all within 25%)
 DROP_THETA = 0.5  # drop a zero atom only when its reduced cost is ≥ this
 CONT_TOP, CONT_FACTOR = 8.0, 2.0  # continuation: boxes 8ζ, 4ζ, 2ζ, ζ
+
+
+@dataclass
+class Seed:
+    """A start for the master: masks (sorted) with their side (−1 lower bound, +1 upper, 0 basic),
+    and signed atoms with whether each is basic."""
+
+    masks: np.ndarray
+    side: np.ndarray
+    atoms: np.ndarray
+    signs: np.ndarray
+    basic: np.ndarray
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
@@ -103,8 +116,14 @@ def _schedule(zeta: float) -> list[float]:
 
 def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, device: torch.device,
              deadline: float | None, progress: bool | None, max_rounds: int,
-             bound_fn: Callable[[np.ndarray], float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str]:
+             bound_fn: Callable[[np.ndarray], float],
+             seed: Seed | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str]:
     """Solve for the box ``zeta`` (slightly inside ``zeta_true``, the box of the answer).
+
+    ``seed`` starts the master from its masks and signed atoms, and their basis, at the target
+    box without continuation: a crossover from an interior solution (:mod:`._exact_ipm`) that
+    already knows the active masks and the support.
 
     Returns (a, o, y, iterations, rounds, status): (a, o) the best split seen that is feasible
     for ``zeta_true`` (or the last master solution when none was), y the dual with the best
@@ -113,12 +132,16 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
     N = v.shape[0]
     n = n_from_length(N)
     vt = torch.tensor(np.array(v, dtype=np.float64), device=device)
-    schedule = _schedule(zeta)
+    schedule = _schedule(zeta) if seed is None else [zeta]
     master = Master(v, schedule[0], count_empty)
-    rows, atoms, signs = _initial(v, n)
+    rows, atoms, signs = _initial(v, n) if seed is None else (seed.masks, seed.atoms, seed.signs)
     ones = np.ones(rows.size, np.int64)
     master.add_cols(np.r_[atoms, rows, rows], np.r_[signs, ones, -ones])
     master.add_rows(rows)
+    if seed is not None:
+        key = master.atoms * 2 + (master.signs > 0)
+        master.set_basis(np.isin(key, seed.atoms[seed.basic] * 2 + (seed.signs[seed.basic] > 0)),
+                         seed.side[np.searchsorted(seed.masks, master.rows)])
     status = "round_limit"
     best_primal: tuple[float, np.ndarray, np.ndarray] | None = None
     best_dual: tuple[float, np.ndarray] | None = None

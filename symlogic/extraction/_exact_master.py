@@ -190,6 +190,18 @@ class Master:
             d = np.minimum(np.asarray(delta, dtype=np.float64), 0.5 * self.zeta)
             self.h.changeRowsBounds(row_pos.size, (row_pos + 1).astype(np.int32), vr - self.zeta + d, vr + self.zeta - d)
 
+    def set_basis(self, col_basic: np.ndarray, row_side: np.ndarray) -> None:
+        """Start the next solve from a guessed basis: the atoms marked in ``col_basic`` basic, the
+        rows with ``row_side`` −1 / +1 at their lower / upper bound, the others basic. Passed as an
+        *alien* basis: HiGHS completes or repairs it when the count or the rank is off."""
+        st = highspy.HighsBasisStatus
+        basis = highspy.HighsBasis()
+        basis.alien = True
+        basis.col_status = [st.kBasic] + [st.kBasic if bb else st.kLower for bb in col_basic]
+        basis.row_status = [st.kLower] + [st.kLower if r < 0 else st.kUpper if r > 0 else st.kBasic
+                                          for r in row_side]
+        self.h.setBasis(basis)
+
     # -- solving -----------------------------------------------------------------------------
 
     def solve(self, time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray, bool, str]:

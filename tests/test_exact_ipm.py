@@ -1,0 +1,102 @@
+"""Tests of the structured interior-point route (symlogic.extraction._exact_ipm) and of how
+``solve_exact`` picks it. The closed-form optima, random tables against an independent LP and
+certificate re-checks run for method="ipm" in test_exact_solver.py (its METHODS list)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symlogic.extraction.exact as exact
+from symlogic.errors import InputError
+from symlogic.extraction._exact_ipm import _normal_matrix, polish, solve_ipm
+from symlogic.extraction.exact import dual_bound, solve_exact
+from test_exact_solver import atoms, check_certificate, dense_optimum, mlp_values
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_normal_matrix_equals_the_dense_product(n, seed):
+    """The matrix formed from two butterflies is D Θ Dᵀ + diag(θ_s), D built by brute force."""
+    N = 1 << n
+    rng = np.random.default_rng(seed)
+    th_a, th_o, th_s = rng.exponential(size=N), rng.exponential(size=N), rng.exponential(size=N)
+    th_o[0] = 0.0  # o_∅ is not an atom
+    D = atoms(n)  # [AND S (all) | OR S ≠ ∅]
+    theta = np.r_[th_a, th_o[1:]]
+    want = D @ np.diag(theta) @ D.T + np.diag(th_s)
+    got = torch.empty((N, N), dtype=torch.float64)
+    _normal_matrix(got, torch.tensor(th_a), torch.tensor(th_o), torch.tensor(th_s))
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.integers(2, 5), seed=st.integers(0, 2**32 - 1), count_empty=st.booleans())
+def test_interior_point_reaches_the_lp_optimum(n, seed, count_empty):
+    """solve_ipm alone: its certified bound and its (polished) primal meet the independent LP."""
+    v = np.random.default_rng(seed).normal(size=1 << n)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    res = solve_ipm(v, zeta, count_empty, torch.device("cpu"), lambda y: dual_bound(y, v, zeta, count_empty)[0])
+    opt = dense_optimum(v, zeta, count_empty)
+    assert res.ok
+    assert res.bound <= opt + 1e-9
+    assert res.bound == pytest.approx(opt, rel=1e-7, abs=1e-9)
+    a, o = polish(v, zeta, res)
+    q = exact.check_primal(a, o, v)
+    assert np.abs(q).max() <= zeta * (1 + 1e-6)
+    assert exact.primal_objective(a, o, count_empty) == pytest.approx(opt, rel=1e-7, abs=1e-9)
+
+
+def test_an_interrupted_run_still_gives_an_honest_bound():
+    v = mlp_values(8)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0],
+                    deadline=time.perf_counter() + 1e-9)
+    assert not res.ok and res.message == "time limit"
+    assert res.bound <= solve_exact(v, zeta).objective + 1e-9
+
+
+def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch):
+    """When generation runs past the interior point's estimated time, "auto" switches (here the
+    estimate is 0: a switch on the first round) and the answer is still optimal and certified."""
+    monkeypatch.setattr(exact, "ipm_seconds", lambda n, device: 0.0)
+    v = mlp_values(11)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, device="cpu")
+    assert sol.solver.startswith("ipm")
+    assert sol.status == "optimal"
+    check_certificate(sol, v, zeta)
+
+
+def test_a_failed_polish_falls_back_to_the_simplex_crossover(monkeypatch):
+    monkeypatch.setattr(exact, "polish", lambda v, zeta, res: (np.zeros_like(v), np.zeros_like(v)))
+    v = mlp_values(9, seed=2)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, method="ipm", device="cpu")
+    assert sol.solver == "ipm+crossover"
+    assert sol.status == "optimal"
+    check_certificate(sol, v, zeta)
+    assert sol.objective == pytest.approx(solve_exact(v, zeta, method="factored").objective, rel=1e-7)
+
+
+def test_polish_keeps_a_vertex_support_on_random_tables():
+    """On a generic table the interior point is strictly complementary: the polished split has
+    no more atoms than masks (a vertex's count) and matches the factored LP."""
+    v = np.random.default_rng(5).normal(size=1 << 9)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, method="ipm", device="cpu")
+    ref = solve_exact(v, zeta, method="factored")
+    assert sol.status == "optimal" and sol.solver == "ipm+polish"
+    assert sol.support <= 1 << 9
+    assert sol.objective == pytest.approx(ref.objective, rel=1e-8)
+
+
+def test_ipm_refuses_a_table_beyond_memory_with_the_fix(monkeypatch):
+    monkeypatch.setattr(exact, "_free_memory", lambda device: 1 << 20)
+    with pytest.raises(InputError, match="GiB.*method='generate'"):
+        solve_exact(np.zeros(1 << 10), 0.1, method="ipm", device="cpu")

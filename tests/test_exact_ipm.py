@@ -68,7 +68,7 @@ def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch
     v = mlp_values(11)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, device="cpu")
-    assert sol.solver.startswith("ipm")
+    assert sol.solver.startswith("generate->ipm")
     assert sol.status == "optimal"
     check_certificate(sol, v, zeta)
 
@@ -100,3 +100,14 @@ def test_ipm_refuses_a_table_beyond_memory_with_the_fix(monkeypatch):
     monkeypatch.setattr(exact, "_free_memory", lambda device: 1 << 20)
     with pytest.raises(InputError, match="GiB.*method='generate'"):
         solve_exact(np.zeros(1 << 10), 0.1, method="ipm", device="cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_interior_point_matches_cpu():
+    v = mlp_values(9, seed=1)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    gpu = solve_exact(v, zeta, method="ipm", device="cuda")
+    cpu = solve_exact(v, zeta, method="ipm", device="cpu")
+    assert gpu.status == cpu.status == "optimal"
+    assert gpu.objective == pytest.approx(cpu.objective, rel=1e-7)
+    check_certificate(gpu, v, zeta)

@@ -68,7 +68,10 @@ def extract(
         time_limit: seconds for the exact solver; on time-out the result is still feasible and its
             certified gap honest, but ``settings["status"]`` says it stopped early.
         solver: the exact method's algorithm: "auto", "factored" (one sparse LP, n ≤ 10 by
-            default) or "generate" (row and column generation priced with the butterflies).
+            default), "generate" (row and column generation priced with the butterflies: sparse
+            optima) or "ipm" (interior point on all masks with a dense 2^n × 2^n Cholesky: dense
+            optima of real networks; 16·4^n bytes). "auto" starts with generation and switches
+            to "ipm" when generation runs past half the interior point's estimated time.
     """
     if not isinstance(rec, Record):
         rec = Record.from_table(rec)

@@ -17,20 +17,24 @@ with g_a = Z(θ_a) and g_o = Z(θ_o) (subset sums of the scaling), for masks T, 
     (Z Θ_a Zᵀ)[T, T'] = g_a(T ∩ T')
     (O Θ_o Oᵀ)[T, T'] = g_o(N) − g_o(N∖T) − g_o(N∖T') + g_o(N∖(T ∪ T'))
 
-(Σ over atoms that fire on both masks). So a step costs one dense Cholesky of order 2^n (n = 12:
-~0.7 s on 2 CPU cores; on a GPU n = 15 takes a fraction of a second) and a few butterflies.
-Memory is 8·4^n bytes for the matrix, which bounds n (:func:`ipm_memory`).
+(Σ over atoms that fire on both masks). So a step costs one dense Cholesky of order 2^n and a
+few butterflies (n = 12 on 2 CPU cores: ~0.95 s a step, 0.45 s of it the Cholesky, 0.3 s forming
+the matrix). Memory is 16·4^n bytes (the matrix and its factor), which bounds n
+(:func:`ipm_memory`): n = 13 needs 1 GiB, n = 15 16 GiB, n = 16 64 GiB.
 
 With ``count_empty=False`` the constant a_∅ has no cost. A free variable of zero cost would have
 no centre; but every feasible split has a_∅ = v(∅) + q_∅ (row ∅), so a_∅ is boxed in
 [v(∅) − ζ − 1, v(∅) + ζ + 1] without cutting anything off, and a boxed scalar with a column of ones
 only adds its scaling θ₀ to θ_a(∅) in the normal matrix.
 
-Mehrotra predictor-corrector, infeasible start. Every iterate's y is turned into a *certified*
-lower bound by the caller's ``bound_fn`` (exact.dual_bound), so the stopping test is on a proven
-gap, and an interrupted run still returns an honest bound. The primal it returns is interior (many
-tiny atoms); :mod:`.exact` turns it into a vertex by seeding the generation master with the masks
-and atoms it found active.
+Mehrotra predictor-corrector, infeasible start, one step of iterative refinement per Newton
+solve against the operator form (butterflies), which keeps the primal residual near 1e-10.
+Every iterate's y is turned into a *certified* lower bound by the caller's ``bound_fn``
+(exact.dual_bound), so the stopping test is on a proven gap, and an interrupted run still returns
+an honest bound. The primal it returns is interior (every atom slightly non-zero); :func:`polish`
+drops the negligible atoms and puts back on the box the few masks that then leave it, and
+:mod:`.exact` falls back to a simplex crossover (the generation master seeded with the active
+masks, the support and their basis) when the polished split is not within the tolerance.
 """
 
 from __future__ import annotations
@@ -46,8 +50,9 @@ from ..transforms import or_sum, or_sum_transpose, subset_sum, superset_sum
 
 __all__ = ["IPMResult", "solve_ipm", "ipm_memory", "polish", "ipm_seconds"]
 
+CPU_FLOPS_PER_THREAD, GPU_FLOPS = 2.4e10, 2e12  # for ipm_seconds
+X0 = 1.0  # start: every atom at 1 (measured: 1e-3…1 change the step count by ±10%)
 STEP = 0.995  # fraction of the step to the boundary
-STALL = 3  # steps without a better certified bound that end a nearly converged run
 REFINE = 1  # refinement steps per Newton solve
 BLOCK = 1024  # rows of the normal matrix formed at once (bounds the index temporaries)
 
@@ -100,31 +105,32 @@ def _max_step(x: torch.Tensor, dx: torch.Tensor) -> float:
 
 
 def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.device,
-              bound_fn: Callable[[np.ndarray], float], *, deadline: float | None = None, tol: float = 1e-7, gap_tol: float = 1e-10,
-              max_iter: int = 120, report: Callable[[int, float, float, float], None] | None = None) -> IPMResult:
+              bound_fn: Callable[[np.ndarray], float], *, deadline: float | None = None, tol: float = 1e-7,
+              gap_tol: float = 1e-10, max_iter: int = 120,
+              report: Callable[[int, float, float, float], None] | None = None) -> IPMResult:
     """Solve the LP of the module docstring for the box ``zeta`` on all 2^n masks.
 
     Stops when the primal residual is ≤ tol (relative to ‖v‖∞) and the certified gap
     |objective − bound_fn(y)| is ≤ gap_tol·max(1, objective) (the primal is polished afterwards,
-    :func:`polish`, so it need not be exact here), or is ≤ 100·gap_tol·max(1, objective) and the
-    bound has stopped improving for STALL steps (the limit of float64 on an ill-conditioned
-    system); or at ``deadline``, ``max_iter``, or when
-    the normal matrix can no longer be factored (the best certified y is returned either way).
-    ``report(iteration, objective, bound)`` is called after every step (for a progress bar).
+    :func:`polish`, so it need not be exact here), or is ≤ 100·gap_tol·max(1, objective) and has
+    not halved in the last two steps (the limit of float64 on an ill-conditioned system); or at
+    ``deadline``, ``max_iter``, or when the normal matrix can no longer be factored (the best
+    certified y is returned either way). ``report(iteration, objective, bound, primal residual)``
+    is called after every step (for a progress bar).
     """
     N = v.shape[0]
     dt = torch.float64
     vt = torch.tensor(np.asarray(v, dtype=np.float64), dtype=dt, device=device)
     b = vt - zeta
     # the four atom blocks a⁺, a⁻, o⁺, o⁻ side by side; ``act`` marks real columns (o_∅ is not an
-    # atom; a_∅ is a free variable instead when its cost is 0)
+    # atom; without count_empty a_∅ is the boxed scalar a0 below instead)
     act = torch.ones(4 * N, dtype=torch.bool, device=device)
     act[2 * N] = act[3 * N] = False
     free0 = not count_empty
     if free0:
         act[0] = act[N] = False
     actf = act.to(dt)
-    x = actf.clone()
+    x = actf * X0
     z = actf.clone()
     s = torch.full((N,), zeta, dtype=dt, device=device)
     g = s.clone()  # U − s, kept as its own variable (no cancellation near the upper bound)
@@ -152,11 +158,12 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
 
     best_y = np.zeros(N)
     best_bound = bound_fn(best_y)
-    it = stall = 0
+    it = 0
+    gaps: list[float] = []
     ok = False
     message = "iteration limit"
     for it in range(1, max_iter + 1):
-        # residuals: primal, dual (atoms, s), and the free a_∅'s dual equation Σy = 0
+        # residuals: primal, dual (atoms, s, and a0)
         a0 = t0 - B if free0 else 0.0
         r_p = b - (d_x(x) + a0 - s)
         r_d = (actf - dt_y(y) - z) * actf
@@ -164,10 +171,6 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
         r_d0 = -y.sum() - z0 + w0
         y_np = y.cpu().numpy()
         bound = bound_fn(y_np)
-        if bound > best_bound + 1e-13 * max(1.0, abs(bound)):
-            stall = 0
-        else:
-            stall += 1
         if bound > best_bound:
             best_bound, best_y = bound, y_np
         a = x[:N] - x[N:2 * N]
@@ -180,7 +183,9 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
         if report is not None:
             report(it, obj, best_bound, rp)
         gap = abs(obj - best_bound) / max(1.0, abs(obj))
-        if rp <= tol and (gap <= gap_tol or (gap <= 100 * gap_tol and stall >= STALL)):
+        gaps.append(gap)
+        stalled = len(gaps) > 2 and gap > 0.5 * gaps[-3]
+        if rp <= tol and (gap <= gap_tol or (gap <= 100 * gap_tol and stalled)):
             ok, message = True, "optimal"
             break
         if deadline is not None and time.perf_counter() >= deadline:
@@ -271,20 +276,13 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
 
 
 def ipm_seconds(n: int, device: torch.device) -> float:
-    """Rough time of :func:`solve_ipm` at n variables: 30 Newton steps, each one Cholesky of order
-    2^n, at the speed a small Cholesky runs on ``device`` now (measured, ~10 ms)."""
-    k = 768
-    a = torch.randn(k, k, dtype=torch.float64, device=device)
-    m = a @ a.T + k * torch.eye(k, dtype=torch.float64, device=device)
-    torch.linalg.cholesky_ex(m)  # warm-up
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    t = time.perf_counter()
-    torch.linalg.cholesky_ex(m)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    rate = (k ** 3 / 3) / max(time.perf_counter() - t, 1e-6)
-    return 30 * ((1 << n) ** 3 / 3) / rate
+    """Rough time of :func:`solve_ipm` at n variables: 30 Newton steps, each a Cholesky of order
+    2^n plus as much again for forming the matrix and the triangular solves. Rates: measured on
+    CPU (n = 12: 0.95 s a step on 2 threads, 2.4e10 flop/s a thread), assumed for a GPU (2e12
+    flop/s in float64, well below an H100's peak). A fixed model, not a timing, so that the choice
+    "auto" makes is the same on every run."""
+    rate = GPU_FLOPS if device.type == "cuda" else CPU_FLOPS_PER_THREAD * max(1, torch.get_num_threads())
+    return 30 * 2 * ((1 << n) ** 3 / 3) / rate
 
 
 def _inclusion(masks: np.ndarray, atoms: np.ndarray, N: int) -> np.ndarray:

@@ -56,6 +56,7 @@ __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "ch
 EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
 IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
+IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first
 
 
 @dataclass
@@ -340,7 +341,7 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     if method == "auto":
         method = "factored" if n <= FACTORED_MAX_N else "generate"
         if method == "generate" and ipm_memory(n) <= IPM_MEMORY_SHARE * _free_memory(dev):
-            switch_at = start + ipm_seconds(n, dev)
+            switch_at = start + IPM_SWITCH * ipm_seconds(n, dev)
     deadline = None if time_limit is None else start + float(time_limit)
     # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
     # practice ~1e-12) keep the returned split inside the true box; otherwise the dense repair in
@@ -366,10 +367,18 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
             if status == "time_limit" and switch_at is not None and (left is None or left > 0):
                 method = "ipm"  # a dense table: generation stalls, the interior-point method does not
         if method == "ipm":
-            a, o, y, its, status, solver = _solve_ipm_route(vv, zeta_solve, zeta, count_empty, dev, deadline,
-                                                            progress, bound_fn, tol)
-            iters = its if solver.startswith("ipm") and not switch_at else iters + its
-            rounds = 1 if switch_at is None else rounds + 1
+            ia, io, iy, its, istatus, isolver = _solve_ipm_route(vv, zeta_solve, zeta, count_empty, dev, deadline,
+                                                                 progress, bound_fn, tol)
+            if switch_at is None:
+                a, o, y, iters, rounds, status, solver = ia, io, iy, its, 1, istatus, isolver
+            else:  # after a stalled generation: keep the better primal and the better dual of the two
+                ga, go, _ = _finish_primal(a, o, vv, zeta, count_empty)
+                status, solver = istatus, f"generate->{isolver}"
+                if istatus == "optimal" or primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
+                    a, o = ia, io
+                if bound_fn(iy) >= bound_fn(y):
+                    y = iy
+                iters, rounds = iters + its, rounds + 1
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)

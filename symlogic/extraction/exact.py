@@ -9,7 +9,7 @@ Weak duality makes every returned number checkable: the primal (a, o) is re-chec
 masks with the O(n·2^n) butterflies, and the dual y is scaled into feasibility so that
 y·v − ζ‖y‖₁ is a *proven* lower bound; their difference is the certified gap.
 
-Two routes, chosen by ``method`` ("auto" picks by n):
+Three routes, chosen by ``method``:
 
 - "factored": the whole LP with Z and O factored into butterfly stages, one HiGHS call
   (:func:`symlogic.extraction._exact_lp.solve_factored`). Best for n ≤ 10.
@@ -26,12 +26,14 @@ Two routes, chosen by ``method`` ("auto" picks by n):
 - "ipm": a structured interior-point method on all masks and atoms (:mod:`._exact_ipm`): the
   2^n × 2^n normal matrix is formed from butterflies and factored densely (torch, on the GPU when
   there is one), then the interior solution is polished onto its support. Its cost does not depend
-  on the support, which is what dense tables of real networks need (n = 12 MLP table with 1540
-  active masks: ~20 s on 2 CPU cores where generation takes minutes); memory is 16·4^n bytes.
+  on the support, which is what dense tables of real networks need (an n = 12 MLP table with 1568
+  atoms: 22 s on 2 CPU cores where generation did not finish in 120 s); memory is 16·4^n bytes.
+  On degenerate tables (ties, planted functions) its split is a point inside the optimal face,
+  with the optimal L1 but more atoms than a vertex has; generation gives the vertex there.
 
 "auto" takes "factored" for n ≤ 10; above, generation, and when generation has not finished
-within the time the interior-point method is estimated to need (a dense table), it switches to
-"ipm" if that fits in memory.
+within half the time the interior-point method is estimated to need (a dense table), it switches
+to "ipm" if that fits in half the free memory (:func:`_generate_then_ipm`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -252,8 +255,9 @@ def _default_device(device: object) -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def _free_memory(device: torch.device) -> int:
-    """Bytes free on ``device`` (CUDA: the allocator's view; CPU: the OS's available memory)."""
+def _free_memory(device: torch.device) -> int | None:
+    """Bytes free on ``device`` (CUDA: the driver's view; CPU: the OS's available memory), or
+    None where the OS does not say."""
     if device.type == "cuda":
         return int(torch.cuda.mem_get_info(device)[0])
     try:
@@ -263,12 +267,15 @@ def _free_memory(device: torch.device) -> int:
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")) if hasattr(os, "sysconf") else 0
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty: bool, device: torch.device,
-                     deadline: float | None, progress: bool | None, bound_fn, tol: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, str, str]:
+                     deadline: float | None, progress: bool | None, bound_fn: Callable[[np.ndarray], float],
+                     tol: float, max_rounds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, str, str]:
     """Interior point, then a polish onto its support; if that is not within ``tol`` of the
     certificate, a simplex crossover (the generation master seeded with the interior solution's
     active masks, support and basis). Returns (a, o, y, iterations, status, solver)."""
@@ -294,13 +301,36 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     atoms = np.flatnonzero(np.abs(x) > 1e-6 * float(np.abs(x).max(initial=0.0)))
     seed = Seed(masks, np.where(res.q[masks] < 0, -1, 1), atoms, np.where(x[atoms] < 0, -1, 1),
                 np.ones(atoms.size, dtype=bool))
-    ga, go, gy, its, _, gstatus = generate(v, zeta_solve, zeta, count_empty, device, deadline, progress, 500,
-                                           bound_fn, seed=seed)
+    ga, go, gy, its, _, gstatus = generate(v, zeta_solve, zeta, count_empty, device, deadline, progress,
+                                           max_rounds, bound_fn, seed=seed)
     ga, go, _ = _finish_primal(ga, go, v, zeta, count_empty)
     y = gy if bound_fn(gy) > res.bound else res.y
     if primal_objective(ga, go, count_empty) <= objective:
         return ga, go, y, res.iterations + its, gstatus, "ipm+crossover"
     return fa, fo, res.y, res.iterations, status, "ipm+polish"
+
+
+def _generate_then_ipm(v: np.ndarray, zeta_solve: float, zeta: float, count_empty: bool, device: torch.device,
+                       deadline: float | None, switch_at: float | None, progress: bool | None,
+                       bound_fn: Callable[[np.ndarray], float], tol: float, max_rounds: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str, str]:
+    """Generation; if it is still running at ``switch_at`` (a dense table: its master stalls, the
+    interior point does not), the interior-point route, keeping the better primal and the better
+    dual of the two. Returns (a, o, y, iterations, rounds, status, solver)."""
+    gen_deadline = deadline if switch_at is None else min(switch_at, math.inf if deadline is None else deadline)
+    a, o, y, iters, rounds, status = generate(v, zeta_solve, zeta, count_empty, device, gen_deadline, progress,
+                                              max_rounds, bound_fn)
+    left = math.inf if deadline is None else deadline - time.perf_counter()
+    if status != "time_limit" or switch_at is None or left <= 0:
+        return a, o, y, iters, rounds, status, "generate+highspy"
+    ia, io, iy, its, status, solver = _solve_ipm_route(v, zeta_solve, zeta, count_empty, device, deadline,
+                                                       progress, bound_fn, tol, max_rounds)
+    ga, go, _ = _finish_primal(a, o, v, zeta, count_empty)
+    if status == "optimal" or primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
+        a, o = ia, io
+    if bound_fn(iy) >= bound_fn(y):
+        y = iy
+    return a, o, y, iters + its, rounds + 1, status, f"generate->{solver}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +347,8 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         zeta: the noise box ζ ≥ 0 (THEORY: ζ = q_bound·|v(N) − v(∅)|).
         count_empty: whether |a_∅| is part of the objective (THEORY's reference convention: yes).
         tol: the status is "optimal" when gap ≤ tol·max(1, |objective|).
-        device: torch device for the butterflies of "generate" (default: CUDA when available).
+        device: torch device for the butterflies and the interior point's Cholesky (default: CUDA
+            when available).
         time_limit: seconds; on expiry the best numbers so far are returned, still certified.
         progress: progress bar on stderr (None: only on a terminal).
         method: "auto" (module docstring), "factored", "generate" or "ipm".
@@ -333,14 +364,15 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     n = n_from_length(vv.shape[0])
     N = vv.shape[0]
     dev = _default_device(device)
-    if method == "ipm" and ipm_memory(n) > _free_memory(dev):
+    free = _free_memory(dev)
+    if method == "ipm" and free is not None and ipm_memory(n) > free:
         raise InputError(f"method='ipm' needs about {ipm_memory(n) / 2**30:.1f} GiB at n = {n} "
                          f"(a dense 2^n x 2^n matrix and its factor) and {dev} has about "
-                         f"{_free_memory(dev) / 2**30:.1f} GiB free; use method='generate' or a device with more memory")
+                         f"{free / 2**30:.1f} GiB free; use method='generate' or a device with more memory")
     switch_at = None
     if method == "auto":
         method = "factored" if n <= FACTORED_MAX_N else "generate"
-        if method == "generate" and ipm_memory(n) <= IPM_MEMORY_SHARE * _free_memory(dev):
+        if method == "generate" and free is not None and ipm_memory(n) <= IPM_MEMORY_SHARE * free:
             switch_at = start + IPM_SWITCH * ipm_seconds(n, dev)
     deadline = None if time_limit is None else start + float(time_limit)
     # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
@@ -357,28 +389,16 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         status = "optimal" if res.ok else ("time_limit" if time_limit is not None else "not_converged")
         solver = "highs-factored"
     else:
-        bound_fn = lambda yy: dual_bound(yy, vv, zeta, count_empty)[0]  # noqa: E731
-        if method == "generate":
-            gen_deadline = deadline if switch_at is None else min(switch_at, deadline or math.inf)
-            a, o, y, iters, rounds, status = generate(
-                vv, zeta_solve, zeta, count_empty, dev, gen_deadline, progress, max_rounds, bound_fn)
-            solver = "generate+highspy"
-            left = None if deadline is None else deadline - time.perf_counter()
-            if status == "time_limit" and switch_at is not None and (left is None or left > 0):
-                method = "ipm"  # a dense table: generation stalls, the interior-point method does not
+        def bound_fn(yy: np.ndarray) -> float:
+            return dual_bound(yy, vv, zeta, count_empty)[0]
+
         if method == "ipm":
-            ia, io, iy, its, istatus, isolver = _solve_ipm_route(vv, zeta_solve, zeta, count_empty, dev, deadline,
-                                                                 progress, bound_fn, tol)
-            if switch_at is None:
-                a, o, y, iters, rounds, status, solver = ia, io, iy, its, 1, istatus, isolver
-            else:  # after a stalled generation: keep the better primal and the better dual of the two
-                ga, go, _ = _finish_primal(a, o, vv, zeta, count_empty)
-                status, solver = istatus, f"generate->{isolver}"
-                if istatus == "optimal" or primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
-                    a, o = ia, io
-                if bound_fn(iy) >= bound_fn(y):
-                    y = iy
-                iters, rounds = iters + its, rounds + 1
+            a, o, y, iters, status, solver = _solve_ipm_route(vv, zeta_solve, zeta, count_empty, dev, deadline,
+                                                              progress, bound_fn, tol, max_rounds)
+            rounds = 1
+        else:
+            a, o, y, iters, rounds, status, solver = _generate_then_ipm(
+                vv, zeta_solve, zeta, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)

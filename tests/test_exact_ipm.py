@@ -12,17 +12,20 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import symlogic.extraction._exact_ipm as ipm
 import symlogic.extraction.exact as exact
 from symlogic.errors import InputError
-from symlogic.extraction._exact_ipm import _normal_matrix, polish, solve_ipm
+from symlogic.extraction._exact_ipm import LEAF, _normal_matrix, polish, solve_ipm
 from symlogic.extraction.exact import dual_bound, solve_exact
 from test_exact_solver import atoms, check_certificate, dense_optimum, mlp_values
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
-def test_normal_matrix_equals_the_dense_product(n, seed):
-    """The matrix formed from two butterflies is D Θ Dᵀ + diag(θ_s), D built by brute force."""
+@given(n=st.integers(1, 6), seed=st.integers(0, 2**32 - 1), leaf=st.sampled_from([1, 2, 8, 256]))
+def test_normal_matrix_equals_the_dense_product(n, seed, leaf):
+    """The matrix formed from two butterflies is D Θ Dᵀ + diag(θ_s), D built by brute force; with
+    small leaves the halving recursion runs several levels deep."""
+    ipm.LEAF = leaf  # restored below (hypothesis and function-scoped fixtures do not mix)
     N = 1 << n
     rng = np.random.default_rng(seed)
     th_a, th_o, th_s = rng.exponential(size=N), rng.exponential(size=N), rng.exponential(size=N)
@@ -31,7 +34,10 @@ def test_normal_matrix_equals_the_dense_product(n, seed):
     theta = np.r_[th_a, th_o[1:]]
     want = D @ np.diag(theta) @ D.T + np.diag(th_s)
     got = torch.empty((N, N), dtype=torch.float64)
-    _normal_matrix(got, torch.tensor(th_a), torch.tensor(th_o), torch.tensor(th_s))
+    try:
+        _normal_matrix(got, torch.tensor(th_a), torch.tensor(th_o), torch.tensor(th_s))
+    finally:
+        ipm.LEAF = LEAF
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
@@ -71,6 +77,39 @@ def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch
     assert sol.solver.startswith("generate->ipm")
     assert sol.status == "optimal"
     check_certificate(sol, v, zeta)
+
+
+def test_auto_switches_after_a_dense_first_stage(monkeypatch):
+    """A first generation stage with DENSE_ROWS masks or more marks a dense table: "auto" goes to
+    the interior point right away (here any first stage counts as dense)."""
+    monkeypatch.setattr(exact, "DENSE_ROWS", 1)
+    v = mlp_values(11, seed=1)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    stages = []
+    real = exact.generate
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        stages.append((kwargs.get("dense_rows"), out[5]))
+        return out
+
+    monkeypatch.setattr(exact, "generate", spy)
+    sol = solve_exact(v, zeta, device="cpu")
+    assert stages[0] == (1, "dense")
+    assert sol.solver.startswith("generate->ipm") and sol.status == "optimal"
+    check_certificate(sol, v, zeta)
+
+
+def test_no_early_switch_when_the_interior_point_cannot_finish_in_time(monkeypatch):
+    """With a deadline shorter than the interior point's estimate, a dense first stage does not
+    switch: generation keeps the time (its answer is still certified)."""
+    monkeypatch.setattr(exact, "DENSE_ROWS", 1)
+    monkeypatch.setattr(exact, "ipm_seconds", lambda n, device: 1e6)
+    v = mlp_values(11, seed=1)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, device="cpu", time_limit=60)
+    assert sol.solver == "generate+highspy"
+    check_certificate(sol, v, zeta, tol=np.inf)
 
 
 def test_a_failed_polish_falls_back_to_the_simplex_crossover(monkeypatch):

@@ -117,13 +117,18 @@ def _schedule(zeta: float) -> list[float]:
 def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, device: torch.device,
              deadline: float | None, progress: bool | None, max_rounds: int,
              bound_fn: Callable[[np.ndarray], float],
-             seed: Seed | None = None,
+             seed: Seed | None = None, dense_rows: int | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str]:
     """Solve for the box ``zeta`` (slightly inside ``zeta_true``, the box of the answer).
 
     ``seed`` starts the master from its masks and signed atoms, and their basis, at the target
     box without continuation: a crossover from an interior solution (:mod:`._exact_ipm`) that
     already knows the active masks and the support.
+
+    ``dense_rows``: stop after the first stage of the continuation, with status "dense", when its
+    master holds that many masks or more. The first stage's master size tells dense optima from
+    sparse ones early (measured on MLP tables at n = 11–14: ≥ 692 masks on the four that
+    generation could not finish in 20 s, ≤ 402 on the twelve it finished in 0.3–12 s).
 
     Returns (a, o, y, iterations, rounds, status): (a, o) the best split seen that is feasible
     for ``zeta_true`` (or the last master solution when none was), y the dual with the best
@@ -249,6 +254,9 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
                     new = _top(price, max(int(COL_BATCH[0] * n), int(master.atoms.size * COL_BATCH[1])))
                     master.add_cols(new, np.where(dty[new] > 0, 1, -1).astype(np.int64))
             if done:
+                break
+            if stage == 0 and dense_rows is not None and master.rows.size >= dense_rows and not final:
+                status = "dense"  # the caller has a better method for this table
                 break
     if status == "optimal":
         return a, o, y, master.iterations, rnd, status  # the final y certifies the final (a, o)

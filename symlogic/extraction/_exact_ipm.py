@@ -18,8 +18,8 @@ with g_a = Z(θ_a) and g_o = Z(θ_o) (subset sums of the scaling), for masks T, 
     (O Θ_o Oᵀ)[T, T'] = g_o(N) − g_o(N∖T) − g_o(N∖T') + g_o(N∖(T ∪ T'))
 
 (Σ over atoms that fire on both masks). So a step costs one dense Cholesky of order 2^n and a
-few butterflies (n = 12 on 2 CPU cores: ~0.95 s a step, 0.45 s of it the Cholesky, 0.3 s forming
-the matrix). Memory is 16·4^n bytes (the matrix and its factor), which bounds n
+few butterflies (n = 12 on 2 CPU cores: ~0.75 s a step, 0.45 s of it the Cholesky, 0.08 s forming
+the matrix by halving on the top bit, :func:`_meet_join`). Memory is 16·4^n bytes (the matrix and its factor), which bounds n
 (:func:`ipm_memory`): n = 13 needs 1 GiB, n = 15 16 GiB, n = 16 64 GiB.
 
 With ``count_empty=False`` the constant a_∅ has no cost. A free variable of zero cost would have
@@ -54,7 +54,7 @@ CPU_FLOPS_PER_THREAD, GPU_FLOPS = 2.4e10, 2e12  # for ipm_seconds
 X0 = 1.0  # start: every atom at 1 (measured: 1e-3…1 change the step count by ±10%)
 STEP = 0.995  # fraction of the step to the boundary
 REFINE = 1  # refinement steps per Newton solve
-BLOCK = 1024  # rows of the normal matrix formed at once (bounds the index temporaries)
+LEAF = 256  # blocks of the normal matrix this small are gathered entry by entry
 
 
 @dataclass
@@ -73,26 +73,42 @@ class IPMResult:
 
 
 def ipm_memory(n: int) -> int:
-    """Bytes the method needs at n variables: the normal matrix, its factor and the index blocks."""
+    """Bytes the method needs at n variables: the normal matrix, its factor, and vectors."""
     N = 1 << n
-    return 8 * N * N * 2 + 3 * 8 * BLOCK * N
+    return 8 * N * N * 2 + 8 * N * 64
+
+
+def _meet_join(out: torch.Tensor, ga: torch.Tensor, gj: torch.Tensor, and_idx: torch.Tensor,
+               or_idx: torch.Tensor) -> None:
+    """out[T, T'] = ga[T ∩ T'] + gj[T ∪ T'] for the masks 0..len(ga)−1, by halving on the top bit.
+
+    With the top bit split off, T ∩ T' has it only when both masks do and T ∪ T' when either does,
+    so the four blocks are the same problem on half tables: (0,0) on (ga_lo, gj_lo), (1,1) on
+    (ga_hi, gj_hi), and (0,1) = (1,0) on (ga_lo, gj_hi) (that block is symmetric). Three half-size
+    calls and a block copy: ~3.5× faster than gathering every entry (measured, n = 12–13).
+    Blocks of LEAF masks or fewer are gathered through the index matrices ``and_idx``/``or_idx``.
+    """
+    m = ga.shape[0]
+    if m <= LEAF:
+        out.copy_(ga[and_idx[:m, :m]] + gj[or_idx[:m, :m]])
+        return
+    h = m // 2
+    _meet_join(out[:h, :h], ga[:h], gj[:h], and_idx, or_idx)
+    _meet_join(out[:h, h:], ga[:h], gj[h:], and_idx, or_idx)
+    out[h:, :h].copy_(out[:h, h:])
+    _meet_join(out[h:, h:], ga[h:], gj[h:], and_idx, or_idx)
 
 
 def _normal_matrix(out: torch.Tensor, th_a: torch.Tensor, th_o: torch.Tensor, th_s: torch.Tensor) -> None:
-    """Fill ``out`` with Z Θ_a Zᵀ + O Θ_o Oᵀ + diag(θ_s) (module docstring), block of rows at a time."""
+    """Fill ``out`` with Z Θ_a Zᵀ + O Θ_o Oᵀ + diag(θ_s) (module docstring)."""
     N = th_a.shape[0]
-    ga = subset_sum(th_a)
     go = subset_sum(th_o)
     go_rev = go.flip(0)  # go_rev[T] = g_o(N∖T)
-    total = go[-1]
-    ar = torch.arange(N, device=th_a.device)
-    for lo in range(0, N, BLOCK):
-        rows = ar[lo:lo + BLOCK, None]
-        blk = ga[rows & ar] + go_rev[rows | ar]
-        blk += total
-        blk -= go_rev[lo:lo + BLOCK, None]
-        blk -= go_rev[None, :]
-        out[lo:lo + BLOCK] = blk
+    ar = torch.arange(min(N, LEAF), device=th_a.device)
+    _meet_join(out, subset_sum(th_a), go_rev, ar[:, None] & ar, ar[:, None] | ar)
+    out += go[-1]
+    out -= go_rev[:, None]
+    out -= go_rev[None, :]
     out.diagonal().add_(th_s)
 
 

@@ -31,9 +31,10 @@ Three routes, chosen by ``method``:
   On degenerate tables (ties, planted functions) its split is a point inside the optimal face,
   with the optimal L1 but more atoms than a vertex has; generation gives the vertex there.
 
-"auto" takes "factored" for n ≤ 10; above, generation, and when generation has not finished
-within half the time the interior-point method is estimated to need (a dense table), it switches
-to "ipm" if that fits in half the free memory (:func:`_generate_then_ipm`).
+"auto" takes "factored" for n ≤ 10; above, generation, and it switches to "ipm" (if that fits in
+half the free memory) when the first stage of generation already needs DENSE_ROWS masks and the
+interior point is expected to finish in time, or when generation has not finished within half the
+interior point's estimated time (:func:`_generate_then_ipm`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conser
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
 IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
 IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first
+DENSE_ROWS = 500  # "auto": ... or switches after its first stage when that master has this many masks
 
 
 @dataclass
@@ -315,13 +317,17 @@ def _generate_then_ipm(v: np.ndarray, zeta_solve: float, zeta: float, count_empt
                        bound_fn: Callable[[np.ndarray], float], tol: float, max_rounds: int
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, str, str]:
     """Generation; if it is still running at ``switch_at`` (a dense table: its master stalls, the
-    interior point does not), the interior-point route, keeping the better primal and the better
-    dual of the two. Returns (a, o, y, iterations, rounds, status, solver)."""
+    interior point does not), or its first stage already needed DENSE_ROWS masks and the interior
+    point is expected to finish before the deadline, the interior-point route, keeping the better
+    primal and the better dual of the two. Returns (a, o, y, iterations, rounds, status, solver)."""
     gen_deadline = deadline if switch_at is None else min(switch_at, math.inf if deadline is None else deadline)
+    # a dense first stage switches at once, when the interior point is expected to finish in time
+    expected = None if switch_at is None else (switch_at - time.perf_counter()) / IPM_SWITCH
+    early = switch_at is not None and (deadline is None or expected <= deadline - time.perf_counter())
     a, o, y, iters, rounds, status = generate(v, zeta_solve, zeta, count_empty, device, gen_deadline, progress,
-                                              max_rounds, bound_fn)
+                                              max_rounds, bound_fn, dense_rows=DENSE_ROWS if early else None)
     left = math.inf if deadline is None else deadline - time.perf_counter()
-    if status != "time_limit" or switch_at is None or left <= 0:
+    if status not in ("time_limit", "dense") or switch_at is None or left <= 0:
         return a, o, y, iters, rounds, status, "generate+highspy"
     ia, io, iy, its, status, solver = _solve_ipm_route(v, zeta_solve, zeta, count_empty, device, deadline,
                                                        progress, bound_fn, tol, max_rounds)

@@ -100,9 +100,9 @@ def test_auto_switches_after_a_dense_first_stage(monkeypatch):
     check_certificate(sol, v, zeta)
 
 
-def test_no_early_switch_when_the_interior_point_cannot_finish_in_time(monkeypatch):
-    """With a deadline shorter than the interior point's estimate, a dense first stage does not
-    switch: generation keeps the time (its answer is still certified)."""
+def test_no_early_switch_without_time_for_the_interior_point(monkeypatch):
+    """With a deadline far shorter than the interior point's estimate (less than IPM_EARLY of it),
+    a dense first stage does not switch: generation keeps the time (its answer still certified)."""
     monkeypatch.setattr(exact, "DENSE_ROWS", 1)
     monkeypatch.setattr(exact, "ipm_seconds", lambda n, device: 1e6)
     v = mlp_values(11, seed=1)

@@ -50,7 +50,7 @@ from ..transforms import or_sum, or_sum_transpose, subset_sum, superset_sum
 
 __all__ = ["IPMResult", "solve_ipm", "ipm_memory", "polish", "ipm_seconds"]
 
-CPU_FLOPS_PER_THREAD, GPU_FLOPS = 2.4e10, 2e12  # for ipm_seconds
+CPU_FLOPS_PER_THREAD, GPU_FLOPS = 4e10, 2e12  # for ipm_seconds
 X0 = 1.0  # start: every atom at 1 (measured: 1e-3…1 change the step count by ±10%)
 STEP = 0.995  # fraction of the step to the boundary
 REFINE = 1  # refinement steps per Newton solve
@@ -294,8 +294,8 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
 def ipm_seconds(n: int, device: torch.device) -> float:
     """Rough time of :func:`solve_ipm` at n variables: 30 Newton steps, each a Cholesky of order
     2^n plus as much again for forming the matrix and the triangular solves. Rates: measured on
-    CPU (n = 12: 0.95 s a step on 2 threads, 2.4e10 flop/s a thread), assumed for a GPU (2e12
-    flop/s in float64, well below an H100's peak). A fixed model, not a timing, so that the choice
+    CPU (2 threads: 0.7 s a step at n = 12, 3.6 s at n = 13; 4e10 flop/s a thread), assumed for a
+    GPU (2e12 flop/s in float64, well below an H100's peak). A fixed model, not a timing, so that the choice
     "auto" makes is the same on every run."""
     rate = GPU_FLOPS if device.type == "cuda" else CPU_FLOPS_PER_THREAD * max(1, torch.get_num_threads())
     return 30 * 2 * ((1 << n) ** 3 / 3) / rate

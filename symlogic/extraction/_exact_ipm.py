@@ -176,6 +176,7 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
     best_bound = bound_fn(best_y)
     it = 0
     gaps: list[float] = []
+    step_start, last_step = time.perf_counter(), 0.0
     ok = False
     message = "iteration limit"
     for it in range(1, max_iter + 1):
@@ -204,9 +205,12 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
         if rp <= tol and (gap <= gap_tol or (gap <= 100 * gap_tol and stalled)):
             ok, message = True, "optimal"
             break
-        if deadline is not None and time.perf_counter() >= deadline:
+        now = time.perf_counter()
+        if deadline is not None and now + last_step >= deadline:  # the next step would end too late
             message = "time limit"
             break
+        last_step = now - step_start
+        step_start = now
         comp0 = float(t0 * z0 + g0 * w0) if free0 else 0.0
         mu = (float((x * z).sum()) + float((s * zs).sum()) + float((g * ws).sum()) + comp0) / n_comp
         xs = torch.where(act, x, torch.ones_like(x))

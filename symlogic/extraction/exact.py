@@ -27,7 +27,7 @@ Three routes, chosen by ``method``:
   2^n × 2^n normal matrix is formed from butterflies and factored densely (torch, on the GPU when
   there is one), then the interior solution is polished onto its support. Its cost does not depend
   on the support, which is what dense tables of real networks need (an n = 12 MLP table with 1568
-  atoms: 22 s on 2 CPU cores where generation did not finish in 120 s); memory is 16·4^n bytes.
+  atoms: 18 s on 2 CPU cores where generation did not finish in 120 s); memory is 16·4^n bytes.
   On degenerate tables (ties, planted functions) its split is a point inside the optimal face,
   with the optimal L1 but more atoms than a vertex has; generation gives the vertex there.
 

@@ -242,6 +242,21 @@ def test_mlp_table_n12_generation_certified():
     assert scale == 1.0 and sol.objective - bound <= 1e-6 * max(1.0, sol.objective)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_tiny_and_huge_tables_are_solved_to_a_relative_gap(method, scale):
+    """Solver tolerances are absolute; the table is solved at unit scale, so a table of size 1e-6
+    gets the same relative precision (it used to be called optimal at a 0.4% gap)."""
+    v = mlp_values(7, seed=4)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    ref = solve_exact(v, zeta, method=method, device="cpu")
+    sol = solve_exact(v * scale, zeta * scale, method=method, device="cpu")
+    assert sol.status == "optimal"
+    assert sol.gap <= 1e-6 * sol.objective
+    assert sol.objective == pytest.approx(ref.objective * scale, rel=1e-7)
+    check_certificate(sol, v * scale, zeta * scale)
+
+
 def test_methods_agree_at_n9():
     v = mlp_values(9, seed=3)
     zeta = 0.04 * abs(v[-1] - v[0])

@@ -55,13 +55,14 @@ from ._exact_gen import Seed, generate
 from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm
 from ._exact_lp import solve_factored
 
-__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal"]
+__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal", "gap_scale"]
 
 EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
 IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
 IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first
 DENSE_ROWS = 500  # "auto": ... or switches after its first stage when that master has this many masks
+UNIT_RANGE = (2.0 ** -4, 2.0 ** 4)  # tables with max|v| outside this are solved rescaled
 IPM_EARLY = 0.35  # ... and the time left is at least this share of the interior point's estimate
 
 
@@ -77,7 +78,8 @@ class ExactSolution:
         objective: Σ|a| (without |a_∅| when ``count_empty`` is False) + Σ|o|, from the returned arrays.
         lower_bound: y·v − ζ‖y‖₁ for the returned y, rounded down (:func:`dual_bound`).
         gap: objective − lower_bound (≥ 0 by weak duality).
-        status: "optimal" when gap ≤ tol·max(1, |objective|); else "time_limit", "round_limit"
+        status: "optimal" when gap ≤ tol·:func:`gap_scale` (relative to the objective, or to
+            1e-2·max|v| where the objective is below that); else "time_limit", "round_limit"
             or "not_converged" (the numbers are still honest).
         iterations: simplex/IPM iterations (summed over rounds for "generate").
         seconds: wall time.  solver: which route produced it.
@@ -158,6 +160,13 @@ def dual_bound(y: object, v: object, zeta: float, count_empty: bool = True) -> t
     return value, scale
 
 
+def gap_scale(objective: float, v: np.ndarray) -> float:
+    """What a gap is measured against: |objective|, or 1e-2·max|v| where the objective is smaller
+    (an objective of ~0 is judged absolutely, at the table's own scale). A fixed floor such as
+    max(1, |objective|) would call a 0.4% gap optimal on a table whose values are ~1e-6."""
+    return max(abs(objective), 1e-2 * float(np.abs(v).max(initial=0.0)), 1e-300)
+
+
 def primal_objective(and_: np.ndarray, or_: np.ndarray, count_empty: bool = True) -> float:
     """Σ_S|a_S| + Σ_{S≠∅}|o_S| (|a_∅| left out unless ``count_empty``), summed exactly (fsum)."""
     start = 0 if count_empty else 1
@@ -188,6 +197,11 @@ def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -
 # making the primal exactly feasible
 
 
+def _rounding(a: np.ndarray, o: np.ndarray, v: np.ndarray) -> float:
+    """The rounding level of the check Za + Oo − v (n-stage butterflies) for this split."""
+    return 4 * (n_from_length(v.shape[0]) + 2) * EPS * (primal_objective(a, o) + float(np.abs(v).max()))
+
+
 def _snap(x: np.ndarray, unit: float) -> np.ndarray:
     """x rounded to multiples of ``unit`` (a power of two): exact sums for dyadic data."""
     return np.round(x / unit) * unit
@@ -201,7 +215,6 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     (exact for integer-like tables, where ζ = 0 needs exact sums); and, if none of them passes,
     the repair a = M(v + clip(q, ±(ζ − δ)) − Oo), which meets the box up to rounding δ.
     """
-    n = n_from_length(v.shape[0])
     o = o.copy()
     o[0] = 0.0
     scale = max(float(np.abs(v).max()), zeta, float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)), 1e-300)
@@ -225,7 +238,7 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     # absorbs the rounding of M and Z (each an n-stage tree), doubled until the check passes.
     ca, co = best[2], best[3]
     q = best[4]
-    delta = 4 * (n + 2) * EPS * (primal_objective(ca, co) + float(np.abs(v).max()))
+    delta = _rounding(ca, co, v)
     oo = or_sum(co)
     for _ in range(12):
         margin = min(delta, zeta)
@@ -295,8 +308,8 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     a, o = polish(v, zeta_solve, res)
     fa, fo, fq = _finish_primal(a, o, v, zeta, count_empty)
     objective = primal_objective(fa, fo, count_empty)
-    exact_fit = float(np.abs(fq).max()) <= zeta
-    if exact_fit and objective - res.bound <= tol * max(1.0, abs(objective)):
+    fits = float(np.abs(fq).max()) <= zeta  # else the crossover: it finds exact splits of dyadic data
+    if fits and objective - res.bound <= tol * gap_scale(objective, v):
         return fa, fo, res.y, res.iterations, "optimal", "ipm+polish"
     status = "time_limit" if deadline is not None and time.perf_counter() >= deadline else "not_converged"
     if status == "time_limit":
@@ -312,9 +325,10 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
                 np.ones(atoms.size, dtype=bool))
     ga, go, gy, its, _, gstatus = generate(v, zeta_solve, zeta, count_empty, device, deadline, progress,
                                            max_rounds, bound_fn, seed=seed)
-    ga, go, _ = _finish_primal(ga, go, v, zeta, count_empty)
+    ga, go, gq = _finish_primal(ga, go, v, zeta, count_empty)
     y = gy if bound_fn(gy) > res.bound else res.y
-    if primal_objective(ga, go, count_empty) <= objective:
+    key = (max(0.0, float(np.abs(gq).max()) - zeta), primal_objective(ga, go, count_empty))
+    if key <= (max(0.0, float(np.abs(fq).max()) - zeta), objective):  # fewer violations, then lower L1
         return ga, go, y, res.iterations + its, gstatus, "ipm+crossover"
     return fa, fo, res.y, res.iterations, status, "ipm+polish"
 
@@ -362,7 +376,7 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         v: the table, length 2^n (numpy, list or torch).
         zeta: the noise box ζ ≥ 0 (THEORY: ζ = q_bound·|v(N) − v(∅)|).
         count_empty: whether |a_∅| is part of the objective (THEORY's reference convention: yes).
-        tol: the status is "optimal" when gap ≤ tol·max(1, |objective|).
+        tol: the status is "optimal" when gap ≤ tol·gap_scale(objective, v).
         device: torch device for the butterflies and the interior point's Cholesky (default: CUDA
             when available).
         time_limit: seconds; on expiry the best numbers so far are returned, still certified.
@@ -391,14 +405,20 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         if method == "generate" and free is not None and ipm_memory(n) <= IPM_MEMORY_SHARE * free:
             switch_at = start + IPM_SWITCH * ipm_seconds(n, dev)
     deadline = None if time_limit is None else start + float(time_limit)
+    # A table far from unit scale is solved scaled by a power of two to max|v| ~ 1 (exact in
+    # floats, so the split scales back exactly): solver tolerances are absolute, and a table of
+    # size 1e-6 was solved to 1e-5 relative error. The dual y does not change with the scale.
+    big = float(np.abs(vv).max())
+    sigma = 2.0 ** round(math.log2(big)) if big > 0 and not UNIT_RANGE[0] <= big <= UNIT_RANGE[1] else 1.0
+    vs, zs = vv / sigma, zeta / sigma
     # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
     # practice ~1e-12) keep the returned split inside the true box; otherwise the dense repair in
     # _finish_primal would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
-    margin = min(0.5 * zeta, 1e-9 * zeta + 1e-11 * max(1.0, float(np.abs(vv).max())))
-    zeta_solve = zeta - margin
+    margin = min(0.5 * zs, 1e-9 * zs + 1e-11 * max(1.0, float(np.abs(vs).max())))
+    zeta_solve = zs - margin
     if method == "factored":
-        res = solve_factored(vv, zeta_solve, count_empty=count_empty, time_limit=time_limit)
-        a = res.and_ if res.and_ is not None else mobius(vv)
+        res = solve_factored(vs, zeta_solve, count_empty=count_empty, time_limit=time_limit)
+        a = res.and_ if res.and_ is not None else mobius(vs)
         o = res.or_ if res.or_ is not None else np.zeros(N)
         y = res.y if res.y is not None else np.zeros(N)
         iters, rounds = res.iterations, 1
@@ -406,25 +426,30 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         solver = "highs-factored"
     else:
         def bound_fn(yy: np.ndarray) -> float:
-            return dual_bound(yy, vv, zeta, count_empty)[0]
+            return dual_bound(yy, vs, zs, count_empty)[0]
 
         if method == "ipm":
-            a, o, y, iters, status, solver = _solve_ipm_route(vv, zeta_solve, zeta, count_empty, dev, deadline,
+            a, o, y, iters, status, solver = _solve_ipm_route(vs, zeta_solve, zs, count_empty, dev, deadline,
                                                               progress, bound_fn, tol, max_rounds)
             rounds = 1
         else:
             a, o, y, iters, rounds, status, solver = _generate_then_ipm(
-                vv, zeta_solve, zeta, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
+                vs, zeta_solve, zs, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
+    a, o = a * sigma, o * sigma
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)
     gap = objective - bound
     viol = max(0.0, float(np.abs(q).max()) - zeta)
-    within = gap <= tol * max(1.0, abs(objective))
+    within = gap <= tol * gap_scale(objective, vv)
     if status == "optimal" and not within:
         status = "not_converged"
-    elif status in ("not_converged", "round_limit") and within and viol == 0.0:
-        status = "optimal"  # e.g. ζ = 0: the master met its rows only to 1e-12, the exact finish did better
+    elif status in ("not_converged", "round_limit") and within and (
+            viol == 0.0 or zeta <= _rounding(a, o, vv) and viol <= _rounding(a, o, vv)):
+        # e.g. ζ = 0: the master met its rows only to 1e-12 and the exact finish did better, or
+        # (ζ below the rounding of the check itself, non-dyadic data) as close as floats allow,
+        # which is what the factored route reports as optimal too (see ExactSolution.violation)
+        status = "optimal"
     support = int(np.count_nonzero(a) + np.count_nonzero(o))
     return ExactSolution(
         and_=a, or_=o, q=q, y=y_cert, objective=objective, lower_bound=bound, gap=gap, status=status,

@@ -150,3 +150,13 @@ def test_cuda_interior_point_matches_cpu():
     assert gpu.status == cpu.status == "optimal"
     assert gpu.objective == pytest.approx(cpu.objective, rel=1e-7)
     check_certificate(gpu, v, zeta)
+
+
+def test_a_time_limited_interior_point_returns_its_polished_split_without_a_crossover():
+    """Stopped by the deadline, the route must not start a crossover (which has no time left and
+    once ran a minute past the limit): the polished split comes back, feasible and certified."""
+    v = mlp_values(10, seed=2)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, method="ipm", device="cpu", time_limit=0.05)
+    assert sol.status == "time_limit" and sol.solver == "ipm+polish"
+    check_certificate(sol, v, zeta, tol=np.inf)

@@ -134,7 +134,8 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
     |objective − bound_fn(y)| is ≤ gap_tol·max(1, objective) in the scaled units (the primal is
     polished afterwards, :func:`polish`, so it need not be exact here), or is ≤ 100·gap_tol·
     max(1, objective) and has not halved in the last two steps (the limit of float64 on an
-    ill-conditioned system); or at ``deadline`` (before a step that would end after it),
+    ill-conditioned system); or at ``deadline`` (before a step that would leave less than half
+    a step's time for the polish),
     ``max_iter``, or when the normal matrix can no longer be factored (the best certified y is
     returned either way). ``report(iteration, objective, bound, primal residual)`` is called after
     every step (for a progress bar).
@@ -224,7 +225,8 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
             ok, message = True, "optimal"
             break
         now = time.perf_counter()
-        if deadline is not None and now + last_step >= deadline:  # the next step would end too late
+        # stop when the next step would end too late, leaving half a step's time for the polish
+        if deadline is not None and now + 1.5 * last_step >= deadline:
             message = "time limit"
             break
         last_step = now - step_start
@@ -332,7 +334,7 @@ def _inclusion(masks: np.ndarray, atoms: np.ndarray, N: int) -> np.ndarray:
 
 
 def polish(v: np.ndarray, zeta: float, res: IPMResult, threshold: float = 1e-6,
-           rounds: int = 8) -> tuple[np.ndarray, np.ndarray]:
+           rounds: int = 8, max_rows: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """A sparse split from the interior one, feasible up to rounding and as good to ~1e-9.
 
     Atoms below ``threshold``·max|x| are set to 0 (an interior point leaves every atom slightly
@@ -341,7 +343,9 @@ def polish(v: np.ndarray, zeta: float, res: IPMResult, threshold: float = 1e-6,
     least-norm correction of the kept atoms, repeated (with the masks that the correction pushes
     out) up to ``rounds`` times. The correction is of the size of the residual, so the objective
     moves by about as much; the caller re-checks the split on every mask and against the
-    certificate, and falls back to a simplex crossover when it is not good enough.
+    certificate, and falls back to a simplex crossover when it is not good enough. At most
+    ``max_rows`` masks are corrected (the least-squares solve is cubic in them): an interior point
+    stopped early can leave thousands outside, and those are left to the caller's exact repair.
     """
     N = v.shape[0]
     x = np.r_[res.and_, res.or_]
@@ -355,7 +359,7 @@ def polish(v: np.ndarray, zeta: float, res: IPMResult, threshold: float = 1e-6,
         q = subset_sum(out[:N]) + or_sum(out[N:]) - v
         new = np.flatnonzero(np.abs(q) > zeta)
         new = new[~np.isin(new, rows)]
-        if new.size == 0:
+        if new.size == 0 or rows.size + new.size > max_rows:
             break
         rows = np.r_[rows, new]
         side = np.r_[side, np.sign(q[new])]

@@ -311,8 +311,9 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     fits = float(np.abs(fq).max()) <= zeta  # else the crossover: it finds exact splits of dyadic data
     if fits and objective - res.bound <= tol * gap_scale(objective, v):
         return fa, fo, res.y, res.iterations, "optimal", "ipm+polish"
-    status = "time_limit" if deadline is not None and time.perf_counter() >= deadline else "not_converged"
-    if status == "time_limit":
+    timed_out = res.message == "time limit" or (deadline is not None and time.perf_counter() >= deadline)
+    status = "time_limit" if timed_out else "not_converged"
+    if status == "time_limit":  # no time for a crossover: the polished split, still certified
         return fa, fo, res.y, res.iterations, status, "ipm+polish"
     # crossover: seed the simplex master with what the interior point found active
     N = v.shape[0]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import symlogic.extraction._exact_ipm as ipm
 import symlogic.extraction.exact as exact
-from symlogic.errors import InputError
+from symlogic.errors import ResourceError
 from symlogic.extraction._exact_ipm import LEAF, _normal_matrix, polish, solve_ipm
 from symlogic.extraction.exact import dual_bound, solve_exact
 from test_exact_solver import atoms, check_certificate, dense_optimum, mlp_values
@@ -137,7 +137,7 @@ def test_polish_keeps_a_vertex_support_on_random_tables():
 
 def test_ipm_refuses_a_table_beyond_memory_with_the_fix(monkeypatch):
     monkeypatch.setattr(exact, "_free_memory", lambda device: 1 << 20)
-    with pytest.raises(InputError, match="GiB.*method='generate'"):
+    with pytest.raises(ResourceError, match="GiB.*method='generate'"):
         solve_exact(np.zeros(1 << 10), 0.1, method="ipm", device="cpu")
 
 

@@ -40,7 +40,6 @@ within half the interior point's estimated time (:func:`_generate_then_ipm`).
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,8 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..errors import InputError
+from ..errors import InputError, ResourceError
 from ..progress import Progress
+from ..record import _available_bytes
 from ..transforms import mobius, n_from_length, or_sum, or_sum_transpose, subset_sum, superset_sum
 from ._exact_gen import Seed, generate
 from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm
@@ -271,22 +271,12 @@ def _default_device(device: object) -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def _free_memory(device: torch.device) -> int | None:
-    """Bytes free on ``device`` (CUDA: the driver's view; CPU: the OS's available memory), or
-    None where the OS does not say."""
+def _free_memory(device: torch.device) -> int:
+    """Bytes free on ``device``: the driver's view for CUDA, the OS's available memory otherwise
+    (:func:`symlogic.record._available_bytes`)."""
     if device.type == "cuda":
         return int(torch.cuda.mem_get_info(device)[0])
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
+    return _available_bytes()
 
 
 def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty: bool, device: torch.device,
@@ -396,14 +386,14 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     N = vv.shape[0]
     dev = _default_device(device)
     free = _free_memory(dev)
-    if method == "ipm" and free is not None and ipm_memory(n) > free:
-        raise InputError(f"method='ipm' needs about {ipm_memory(n) / 2**30:.1f} GiB at n = {n} "
-                         f"(a dense 2^n x 2^n matrix and its factor) and {dev} has about "
-                         f"{free / 2**30:.1f} GiB free; use method='generate' or a device with more memory")
+    if method == "ipm" and ipm_memory(n) > free:
+        raise ResourceError(f"method='ipm' needs about {ipm_memory(n) / 2**30:.1f} GiB at n = {n} "
+                            f"(a dense 2^n x 2^n matrix and its factor) and {dev} has about "
+                            f"{free / 2**30:.1f} GiB free; use method='generate' or a device with more memory")
     switch_at = None
     if method == "auto":
         method = "factored" if n <= FACTORED_MAX_N else "generate"
-        if method == "generate" and free is not None and ipm_memory(n) <= IPM_MEMORY_SHARE * free:
+        if method == "generate" and ipm_memory(n) <= IPM_MEMORY_SHARE * free:
             switch_at = start + IPM_SWITCH * ipm_seconds(n, dev)
     deadline = None if time_limit is None else start + float(time_limit)
     # A table far from unit scale is solved scaled by a power of two to max|v| ~ 1 (exact in

@@ -59,10 +59,10 @@ __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "ch
 
 EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
-IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
-IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first
-DENSE_ROWS = 500  # "auto": ... or switches after its first stage when that master has this many masks
 UNIT_RANGE = (2.0 ** -4, 2.0 ** 4)  # tables with max|v| outside this are solved rescaled
+IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
+IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first,
+DENSE_ROWS = 500  # ... or switches after its first stage when that master has this many masks
 IPM_EARLY = 0.35  # ... and the time left is at least this share of the interior point's estimate
 
 

@@ -113,7 +113,7 @@ def test_no_early_switch_without_time_for_the_interior_point(monkeypatch):
 
 
 def test_a_failed_polish_falls_back_to_the_simplex_crossover(monkeypatch):
-    monkeypatch.setattr(exact, "polish", lambda v, zeta, res: (np.zeros_like(v), np.zeros_like(v)))
+    monkeypatch.setattr(exact, "polish", lambda v, zeta, res, **kw: (np.zeros_like(v), np.zeros_like(v)))
     v = mlp_values(9, seed=2)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, method="ipm", device="cpu")

@@ -15,9 +15,9 @@ import io
 import json
 import os
 import zipfile
-from fractions import Fraction
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np

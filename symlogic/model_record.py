@@ -243,18 +243,19 @@ def record_model(
             full = model(x_dev.reshape(1, *x_t.shape))
             target = predicted_class(full)
 
-        def fn(masks: torch.Tensor) -> torch.Tensor:
-            present = ((masks.to(torch.float32) @ member_f) > 0) | background  # [B, numel]: kept (background always)
-            batch = torch.where(present, x_dev, base_dev).reshape(masks.shape[0], *x_t.shape)
+        def run(present: torch.Tensor) -> torch.Tensor:  # [B, numel] kept elements -> B outputs
+            batch = torch.where(present, x_dev, base_dev).reshape(present.shape[0], *x_t.shape)
             return scalar_output(model(batch), target, output)
+
+        def fn(masks: torch.Tensor) -> torch.Tensor:
+            return run(((masks.to(torch.float32) @ member_f) > 0) | background)  # background always kept
 
         bs = int(batch_size) if batch_size else _default_batch_size(n)
         kept = aligned_kept(member, background, bs, dev)
 
         def aligned_fn(start: int, stop: int) -> torch.Tensor:
             assert kept is not None
-            batch = torch.where(kept(start, stop), x_dev, base_dev).reshape(stop - start, *x_t.shape)
-            return scalar_output(model(batch), target, output)
+            return run(kept(start, stop))
 
         rec = record(
             fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,

@@ -71,7 +71,8 @@ def extract(
             default), "generate" (row and column generation priced with the butterflies: sparse
             optima) or "ipm" (interior point on all masks with a dense 2^n × 2^n Cholesky: dense
             optima of real networks; 16·4^n bytes). "auto" starts with generation and switches
-            to "ipm" when generation runs past half the interior point's estimated time.
+            to "ipm" when its first stage shows a dense table, or when it runs past half the
+            interior point's estimated time (``symlogic.extraction.exact``).
     """
     if not isinstance(rec, Record):
         rec = Record.from_table(rec)

@@ -47,13 +47,12 @@ CONT_TOP, CONT_FACTOR = 8.0, 2.0  # continuation: boxes 8ζ, 4ζ, 2ζ, ζ
 @dataclass
 class Seed:
     """A start for the master: masks (sorted) with their side (−1 lower bound, +1 upper, 0 basic),
-    and signed atoms with whether each is basic."""
+    and the signed atoms of the support, all basic."""
 
     masks: np.ndarray
     side: np.ndarray
     atoms: np.ndarray
     signs: np.ndarray
-    basic: np.ndarray
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
@@ -145,7 +144,7 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
     master.add_rows(rows)
     if seed is not None:
         key = master.atoms * 2 + (master.signs > 0)
-        master.set_basis(np.isin(key, seed.atoms[seed.basic] * 2 + (seed.signs[seed.basic] > 0)),
+        master.set_basis(np.isin(key, seed.atoms * 2 + (seed.signs > 0)),
                          seed.side[np.searchsorted(seed.masks, master.rows)])
     status = "round_limit"
     best_primal: tuple[float, np.ndarray, np.ndarray] | None = None

@@ -48,7 +48,7 @@ import torch
 
 from ..transforms import or_sum, or_sum_transpose, subset_sum, superset_sum
 
-__all__ = ["IPMResult", "solve_ipm", "ipm_memory", "polish", "ipm_seconds"]
+__all__ = ["IPMResult", "solve_ipm", "ipm_memory", "polish", "support", "ipm_seconds"]
 
 CPU_FLOPS_PER_THREAD, GPU_FLOPS = 4e10, 2e12  # for ipm_seconds
 X0 = 1.0  # start: every atom at 1 (measured: 1e-3…1 change the step count by ±10%)
@@ -333,6 +333,15 @@ def _inclusion(masks: np.ndarray, atoms: np.ndarray, N: int) -> np.ndarray:
     return np.where(is_and[None, :], (S & ~T) == 0, (S & T) != 0).astype(np.float64)
 
 
+def support(res: IPMResult, threshold: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """(x, atoms): the interior split as one vector x = [a, o] (AND atom S at S, OR atom S at
+    N + S, o_∅ set to 0) and the atoms above ``threshold``·max|x|, the support it found."""
+    N = res.and_.shape[0]
+    x = np.r_[res.and_, res.or_]
+    x[N] = 0.0  # o_∅ is not an atom
+    return x, np.flatnonzero(np.abs(x) > threshold * float(np.abs(x).max(initial=0.0)))
+
+
 def polish(v: np.ndarray, zeta: float, res: IPMResult, threshold: float = 1e-6,
            rounds: int = 8, max_rows: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """A sparse split from the interior one, feasible up to rounding and as good to ~1e-9.
@@ -348,9 +357,7 @@ def polish(v: np.ndarray, zeta: float, res: IPMResult, threshold: float = 1e-6,
     stopped early can leave thousands outside, and those are left to the caller's exact repair.
     """
     N = v.shape[0]
-    x = np.r_[res.and_, res.or_]
-    x[N] = 0.0  # o_∅ is not an atom
-    atoms = np.flatnonzero(np.abs(x) > threshold * float(np.abs(x).max(initial=0.0)))
+    x, atoms = support(res, threshold)
     out = np.zeros(2 * N)
     out[atoms] = x[atoms]
     rows = np.zeros(0, dtype=np.int64)

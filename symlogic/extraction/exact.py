@@ -52,7 +52,7 @@ from ..progress import Progress
 from ..record import _available_bytes
 from ..transforms import mobius, n_from_length, or_sum, or_sum_transpose, subset_sum, superset_sum
 from ._exact_gen import Seed, generate
-from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm
+from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
 from ._exact_lp import solve_factored
 
 __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal", "gap_scale"]
@@ -308,14 +308,9 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     if status == "time_limit":  # no time for a crossover: the polished split, still certified
         return fa, fo, res.y, res.iterations, status, "ipm+polish"
     # crossover: seed the simplex master with what the interior point found active
-    N = v.shape[0]
-    ymax = float(np.abs(res.y).max(initial=0.0))
-    masks = np.flatnonzero(np.abs(res.y) > 1e-6 * ymax)
-    x = np.r_[res.and_, res.or_]
-    x[N] = 0.0
-    atoms = np.flatnonzero(np.abs(x) > 1e-6 * float(np.abs(x).max(initial=0.0)))
-    seed = Seed(masks, np.where(res.q[masks] < 0, -1, 1), atoms, np.where(x[atoms] < 0, -1, 1),
-                np.ones(atoms.size, dtype=bool))
+    masks = np.flatnonzero(np.abs(res.y) > 1e-6 * float(np.abs(res.y).max(initial=0.0)))
+    x, atoms = support(res)
+    seed = Seed(masks, np.where(res.q[masks] < 0, -1, 1), atoms, np.where(x[atoms] < 0, -1, 1))
     ga, go, gy, its, _, gstatus = generate(v, zeta_solve, zeta, count_empty, device, deadline, progress,
                                            max_rounds, bound_fn, seed=seed)
     ga, go, gq = _finish_primal(ga, go, v, zeta, count_empty)
@@ -348,9 +343,12 @@ def _generate_then_ipm(v: np.ndarray, zeta_solve: float, zeta: float, count_empt
         return a, o, y, iters, rounds, status, "generate+highspy"
     ia, io, iy, its, status, solver = _solve_ipm_route(v, zeta_solve, zeta, count_empty, device, deadline,
                                                        progress, bound_fn, tol, max_rounds)
-    ga, go, _ = _finish_primal(a, o, v, zeta, count_empty)
-    if status == "optimal" or primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
+    if status == "optimal":
         a, o = ia, io
+    else:  # generation's split may be for a wider box of its continuation: compare it made feasible
+        ga, go, _ = _finish_primal(a, o, v, zeta, count_empty)
+        if primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
+            a, o = ia, io
     if bound_fn(iy) >= bound_fn(y):
         y = iy
     return a, o, y, iters + its, rounds + 1, status, f"generate->{solver}"

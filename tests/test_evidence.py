@@ -83,6 +83,16 @@ def _rewrite(src: Path, dst: Path, edit) -> None:
             zf.writestr(name, data)
 
 
+def _edit_manifest(change):
+    """A ``_rewrite`` edit that applies ``change`` to the parsed manifest and writes it back."""
+    def edit(m):
+        man = json.loads(m["manifest.json"])
+        change(man)
+        m["manifest.json"] = json.dumps(man).encode()
+        return m
+    return edit
+
+
 def test_any_altered_array_is_detected(bundle, tmp_path):
     path, _ = bundle
     for member in ("values.npy", "and.npy", "certificate.npy"):
@@ -99,12 +109,9 @@ def test_any_altered_array_is_detected(bundle, tmp_path):
 def test_altered_manifest_result_fails_the_recheck(bundle, tmp_path):
     path, _ = bundle
 
-    def edit(m):
-        man = json.loads(m["manifest.json"])
+    def edit(man):
         man["claims"][1]["holds"] = True  # claim that a refuted claim holds
-        m["manifest.json"] = json.dumps(man).encode()
-        return m
-    _rewrite(path, tmp_path / "x.zip", edit)
+    _rewrite(path, tmp_path / "x.zip", _edit_manifest(edit))
     report = Evidence.load(tmp_path / "x.zip").recheck()
     assert not report.ok
     assert any(not i.ok and "no_effect" in i.name for i in report.items)
@@ -113,15 +120,12 @@ def test_altered_manifest_result_fails_the_recheck(bundle, tmp_path):
 def test_altered_logic_model_fails_the_recheck(bundle, tmp_path):
     path, _ = bundle
 
-    def edit(m):
-        man = json.loads(m["manifest.json"])
+    def edit(man):
         t = man["logic_model"]["terms"][1]
         new = float.fromhex(t["coefficient_hex"]) + 0.5  # altered consistently in all three forms
         p, q = new.as_integer_ratio()
         t.update(coefficient=new, coefficient_hex=new.hex(), coefficient_exact=f"{p}/{q}")
-        m["manifest.json"] = json.dumps(man).encode()
-        return m
-    _rewrite(path, tmp_path / "x.zip", edit)
+    _rewrite(path, tmp_path / "x.zip", _edit_manifest(edit))
     report = Evidence.load(tmp_path / "x.zip").recheck()
     assert not report.ok and any(i.name == "ε-equivalence" and not i.ok for i in report.items)
 
@@ -129,12 +133,7 @@ def test_altered_logic_model_fails_the_recheck(bundle, tmp_path):
 def test_wrong_version_unknown_member_and_missing_manifest(bundle, tmp_path):
     path, _ = bundle
 
-    def version(m):
-        man = json.loads(m["manifest.json"])
-        man["format_version"] = 99
-        m["manifest.json"] = json.dumps(man).encode()
-        return m
-    _rewrite(path, tmp_path / "v.zip", version)
+    _rewrite(path, tmp_path / "v.zip", _edit_manifest(lambda man: man.update(format_version=99)))
     with pytest.raises(BundleError, match="version 99"):
         Evidence.load(tmp_path / "v.zip")
 
@@ -230,21 +229,13 @@ def test_loader_fuzz_raises_only_bundle_errors(bundle, tmp_path, data):
 def test_inconsistent_coefficient_forms_and_odd_versions_are_refused(bundle, tmp_path):
     path, _ = bundle
 
-    def coefficient(m):
-        man = json.loads(m["manifest.json"])
+    def coefficient(man):
         man["logic_model"]["terms"][1]["coefficient"] += 1.0  # float form no longer equals the hex form
-        m["manifest.json"] = json.dumps(man).encode()
-        return m
-    _rewrite(path, tmp_path / "c.zip", coefficient)
+    _rewrite(path, tmp_path / "c.zip", _edit_manifest(coefficient))
     with pytest.raises(BundleError, match="altered"):
         Evidence.load(tmp_path / "c.zip")
     for odd in (True, 1.0):
-        def version(m, odd=odd):
-            man = json.loads(m["manifest.json"])
-            man["format_version"] = odd
-            m["manifest.json"] = json.dumps(man).encode()
-            return m
-        _rewrite(path, tmp_path / "v.zip", version)
+        _rewrite(path, tmp_path / "v.zip", _edit_manifest(lambda man, odd=odd: man.update(format_version=odd)))
         with pytest.raises(BundleError, match="version"):
             Evidence.load(tmp_path / "v.zip")
 

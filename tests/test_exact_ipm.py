@@ -67,6 +67,57 @@ def test_an_interrupted_run_still_gives_an_honest_bound():
     assert res.bound <= solve_exact(v, zeta).objective + 1e-9
 
 
+def test_the_iterate_of_least_merit_comes_back_when_the_steps_stall(monkeypatch):
+    """With no gap target (gap_tol and STALL_GAP at 0) the run ends only when STALL_STEPS steps
+    did not improve the merit; the returned primal is the best iterate's, not the last one's."""
+    monkeypatch.setattr(ipm, "STALL_GAP", 0.0)
+    v = mlp_values(8, seed=3)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sigma = max(np.abs(v).max(), zeta)
+    seen = []
+    res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0], gap_tol=0.0,
+                    report=lambda it, obj, bound, rp: seen.append((obj, bound, rp)))
+    assert res.message == "stalled" and not res.ok
+    merit = [abs(obj - bound) / sigma / max(1.0, obj / sigma) + rp if rp <= 1e-7 else np.inf
+             for obj, bound, rp in seen]
+    best = int(np.argmin(merit))
+    assert best < len(seen) - ipm.STALL_STEPS  # the last steps did not improve on it
+    assert res.objective == pytest.approx(seen[best][0], rel=1e-12)
+    assert res.bound <= solve_exact(v, zeta, method="factored").objective + 1e-9
+
+
+def test_a_step_that_is_not_finite_ends_the_run_with_the_best_iterate(monkeypatch):
+    """A Newton solve that returns NaN (seen once on a GPU at n = 15) must not reach the caller:
+    the run stops and returns its best finite iterate and certified bound."""
+    v = mlp_values(8, seed=1)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    real, calls = torch.cholesky_solve, []
+
+    def poisoned(b, L, *args, **kwargs):
+        calls.append(1)
+        out = real(b, L, *args, **kwargs)
+        return out * np.nan if len(calls) > 40 else out  # 4 solves a step: from step 11 on
+
+    monkeypatch.setattr(torch, "cholesky_solve", poisoned)
+    res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0])
+    assert res.message == "numerical breakdown" and not res.ok
+    assert all(np.isfinite(x).all() for x in (res.and_, res.or_, res.q, res.y))
+    opt = solve_exact(v, zeta, method="factored").objective
+    assert 0 < res.bound <= opt + 1e-9
+    assert res.objective >= opt * (1 - 1e-6)
+
+
+def test_atoms_far_below_the_largest_are_kept_by_the_finer_polish():
+    """An optimal atom at 1e-7 of the largest falls under the first threshold (1e-6·max); the
+    route then polishes with 1e-9·max and keeps it, landing on the exact optimum."""
+    m = np.arange(1 << 6)
+    v = 1e3 * ((0b000111 & ~m) == 0) + 1e-4 * ((0b110000 & ~m) == 0) + 0.5 * ((0b011000 & m) != 0)
+    sol = solve_exact(v, 0.0, method="ipm", device="cpu")
+    assert sol.solver == "ipm+polish" and sol.status == "optimal"
+    assert sol.objective == pytest.approx(1e3 + 1e-4 + 0.5, rel=1e-12)
+    assert sol.and_[0b110000] == pytest.approx(1e-4, rel=1e-6)
+
+
 def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch):
     """When generation runs past the interior point's estimated time, "auto" switches (here the
     estimate is 0: a switch on the first round) and the answer is still optimal and certified."""

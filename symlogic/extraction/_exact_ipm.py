@@ -39,6 +39,7 @@ masks, the support and their basis) when the polished split is not within the to
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,9 +51,11 @@ from ..transforms import or_sum, or_sum_transpose, subset_sum, superset_sum
 
 __all__ = ["IPMResult", "solve_ipm", "ipm_memory", "polish", "support", "ipm_seconds"]
 
-CPU_FLOPS_PER_THREAD, GPU_FLOPS = 4e10, 2e12  # for ipm_seconds
+CPU_FLOPS_PER_THREAD, GPU_FLOPS, GPU_STEP_SECONDS = 4e10, 5e13, 0.05  # for ipm_seconds
 X0 = 1.0  # start: every atom at 1 (measured: 1e-3…1 change the step count by ±10%)
 STEP = 0.995  # fraction of the step to the boundary
+STALL_GAP = 1e-7  # stop when the merit is this small and has stopped halving (solve_ipm) ...
+STALL_STEPS = 8  # ... or has not improved at all in this many steps
 REFINE = 1  # refinement steps per Newton solve
 LEAF = 256  # blocks of the normal matrix this small are gathered entry by entry
 
@@ -122,7 +125,7 @@ def _max_step(x: torch.Tensor, dx: torch.Tensor) -> float:
 
 def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.device,
               bound_fn: Callable[[np.ndarray], float], *, deadline: float | None = None, tol: float = 1e-7,
-              gap_tol: float = 1e-10, max_iter: int = 120,
+              gap_tol: float = 1e-9, max_iter: int = 120,
               report: Callable[[int, float, float, float], None] | None = None) -> IPMResult:
     """Solve the LP of the module docstring for the box ``zeta`` on all 2^n masks.
 
@@ -130,15 +133,17 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
     that the starting point, the tolerances and the stopping test mean the same at every scale
     (measured: without it a table of size 1e-6 stopped at a 1e-5 relative error).
 
-    Stops when the primal residual is ≤ tol (relative to ‖v‖∞) and the certified gap
-    |objective − bound_fn(y)| is ≤ gap_tol·max(1, objective) in the scaled units (the primal is
-    polished afterwards, :func:`polish`, so it need not be exact here), or is ≤ 100·gap_tol·
-    max(1, objective) and has not halved in the last two steps (the limit of float64 on an
-    ill-conditioned system); or at ``deadline`` (before a step that would leave less than half
-    a step's time for the polish),
-    ``max_iter``, or when the normal matrix can no longer be factored (the best certified y is
-    returned either way). ``report(iteration, objective, bound, primal residual)`` is called after
-    every step (for a progress bar).
+    Each iterate with a primal residual ≤ tol (relative to ‖v‖∞) gets a merit: its certified gap
+    |objective − bound_fn(y)| relative to max(1, objective) in the scaled units, plus that
+    relative residual (what the polish has to correct, and pays for in L1).
+    The iterate of least merit is returned, not the last one: near the end, float64 on an
+    ill-conditioned normal matrix can make a step worse (measured: the residual grew from 4e-9
+    to 5e-7 in one step at n = 12). Stops when the merit is ≤ gap_tol, or ≤ STALL_GAP and three
+    steps did not halve it (measured on a GPU at n = 13: stuck at 2.5e-8 for 90 steps); or at
+    ``deadline`` (before a step that would leave less than half a step's time for the polish),
+    ``max_iter``, or when the normal matrix can no longer be factored or a step is not finite
+    (the best certified y is returned either way). ``report(iteration, objective, bound, primal
+    residual)`` is called after every step (for a progress bar).
     """
     sigma = max(float(np.abs(v).max(initial=0.0)), float(zeta)) or 1.0
     scaled_report = None if report is None else (
@@ -193,9 +198,12 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
 
     best_y = np.zeros(N)
     best_bound = bound_fn(best_y)
+    best_x: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (x, s, t0) of the best primal
+    last_x = (x, s, t0)
+    merits: list[float] = []  # the best primal's merit after each step
     it = 0
-    gaps: list[float] = []
     step_start, last_step = time.perf_counter(), 0.0
+    L: torch.Tensor | None = None
     ok = False
     message = "iteration limit"
     for it in range(1, max_iter + 1):
@@ -206,6 +214,10 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
         r_ds = y - zs + ws
         r_d0 = -y.sum() - z0 + w0
         y_np = y.cpu().numpy()
+        if not (np.isfinite(y_np).all() and bool(torch.isfinite(x).all())):
+            message = "numerical breakdown"  # the best (or last finite) iterate is kept below
+            break
+        last_x = (x, s, t0)
         bound = bound_fn(y_np)
         if bound > best_bound:
             best_bound, best_y = bound, y_np
@@ -218,11 +230,21 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
         rp = float(r_p.abs().max()) / bnorm
         if report is not None:
             report(it, obj, best_bound, rp)
-        gap = abs(obj - best_bound) / max(1.0, abs(obj))
-        gaps.append(gap)
-        stalled = len(gaps) > 2 and gap > 0.5 * gaps[-3]
-        if rp <= tol and (gap <= gap_tol or (gap <= 100 * gap_tol and stalled)):
+        # what the polish will have to pay, roughly: the gap, plus the residual it corrects
+        merit = abs(obj - best_bound) / max(1.0, abs(obj)) + rp
+        if rp <= tol and (not merits or merit < merits[-1]):
+            best_x = (x, s, t0)
+            merits.append(merit)
+        else:
+            merits.append(merits[-1] if merits else math.inf)
+        # stop at gap_tol, or at STALL_GAP when three steps did not halve the merit (the limit
+        # of float64 on an ill-conditioned system: later steps only lose accuracy)
+        m = merits[-1]
+        if m <= gap_tol or (m <= STALL_GAP and len(merits) > 3 and m > 0.5 * merits[-4]):
             ok, message = True, "optimal"
+            break
+        if len(merits) > STALL_STEPS and math.isfinite(m) and m >= merits[-1 - STALL_STEPS]:
+            message = "stalled"
             break
         now = time.perf_counter()
         # stop when the next step would end too late, leaving half a step's time for the polish
@@ -239,6 +261,7 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
         th0 = 1.0 / (z0 / t0 + w0 / g0) if free0 else torch.zeros((), dtype=dt, device=device)
         th_a = th[:N] + th[N:2 * N]
         th_a[0] += th0  # a0's column of ones is the AND atom ∅'s column
+        L = None  # free the last factor before the next one is made (memory: ipm_memory)
         _normal_matrix(M, th_a, th[2 * N:3 * N] + th[3 * N:], th_s)
         reg = 1e-14 * float(M.diagonal().max())
         for _ in range(6):
@@ -305,6 +328,7 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
         if free0:
             t0, g0 = t0 + ap * dt0, g0 - ap * dt0
             z0, w0 = z0 + ad * dz0, w0 + ad * dw0
+    x, s, t0 = best_x if best_x is not None else last_x
     a = (x[:N] - x[N:2 * N]).clone()
     if free0:
         a[0] += t0 - B
@@ -317,12 +341,15 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
 
 def ipm_seconds(n: int, device: torch.device) -> float:
     """Rough time of :func:`solve_ipm` at n variables: 30 Newton steps, each a Cholesky of order
-    2^n plus as much again for forming the matrix and the triangular solves. Rates: measured on
-    CPU (2 threads: 0.7 s a step at n = 12, 3.6 s at n = 13; 4e10 flop/s a thread), assumed for a
-    GPU (2e12 flop/s in float64, well below an H100's peak). A fixed model, not a timing, so that the choice
-    "auto" makes is the same on every run."""
-    rate = GPU_FLOPS if device.type == "cuda" else CPU_FLOPS_PER_THREAD * max(1, torch.get_num_threads())
-    return 30 * 2 * ((1 << n) ** 3 / 3) / rate
+    2^n plus as much again for forming the matrix and the triangular solves. Rates measured:
+    CPU, 2 threads: 0.7 s a step at n = 12, 3.6 s at n = 13 (4e10 flop/s a thread); an H200 in
+    float64: 0.02 s a step at n = 12, 0.05 s at 13, 0.12 s at 14, 2.8 s at 16 (5e13 flop/s and
+    0.05 s of kernel launches a step; a GPU with a slow float64 unit takes longer). A fixed
+    model, not a timing, so that the choice "auto" makes is the same on every run."""
+    flops = 2 * ((1 << n) ** 3 / 3)
+    if device.type == "cuda":
+        return 30 * (flops / GPU_FLOPS + GPU_STEP_SECONDS)
+    return 30 * flops / (CPU_FLOPS_PER_THREAD * max(1, torch.get_num_threads()))
 
 
 def _inclusion(masks: np.ndarray, atoms: np.ndarray, N: int) -> np.ndarray:

@@ -91,14 +91,13 @@ def test_a_step_that_is_not_finite_ends_the_run_with_the_best_iterate(monkeypatc
     the run stops and returns its best finite iterate and certified bound."""
     v = mlp_values(8, seed=1)
     zeta = 0.04 * abs(v[-1] - v[0])
-    real, calls = torch.cholesky_solve, []
+    real, calls = ipm._chol_solve, []
 
-    def poisoned(b, L, *args, **kwargs):
+    def poisoned(L, r):
         calls.append(1)
-        out = real(b, L, *args, **kwargs)
-        return out * np.nan if len(calls) > 40 else out  # 4 solves a step: from step 11 on
+        return real(L, r) * np.nan if len(calls) > 40 else real(L, r)  # 4 solves a step: from step 11 on
 
-    monkeypatch.setattr(torch, "cholesky_solve", poisoned)
+    monkeypatch.setattr(ipm, "_chol_solve", poisoned)
     res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0])
     assert res.message == "numerical breakdown" and not res.ok
     assert all(np.isfinite(x).all() for x in (res.and_, res.or_, res.q, res.y))
@@ -190,6 +189,26 @@ def test_ipm_refuses_a_table_beyond_memory_with_the_fix(monkeypatch):
     monkeypatch.setattr(exact, "_free_memory", lambda device: 1 << 20)
     with pytest.raises(ResourceError, match="GiB.*method='generate'"):
         solve_exact(np.zeros(1 << 10), 0.1, method="ipm", device="cpu")
+
+
+def test_running_out_of_gpu_memory_is_a_resource_error_with_the_fix(monkeypatch):
+    def oom(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 32.00 GiB")
+
+    monkeypatch.setattr(exact, "solve_ipm", oom)
+    with pytest.raises(ResourceError, match="GiB.*method='generate'"):
+        solve_exact(mlp_values(8), 0.1, method="ipm", device="cpu")
+
+
+@settings(max_examples=20, deadline=None)
+@given(m=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_the_cholesky_solve_by_two_triangular_solves(m, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, m))
+    M = A @ A.T + m * np.eye(m)
+    r = rng.normal(size=m)
+    L = torch.linalg.cholesky(torch.tensor(M))
+    np.testing.assert_allclose(ipm._chol_solve(L, torch.tensor(r)).numpy(), np.linalg.solve(M, r), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -18,7 +18,7 @@ with g_a = Z(θ_a) and g_o = Z(θ_o) (subset sums of the scaling), for masks T, 
     (O Θ_o Oᵀ)[T, T'] = g_o(N) − g_o(N∖T) − g_o(N∖T') + g_o(N∖(T ∪ T'))
 
 (Σ over atoms that fire on both masks). So a step costs one dense Cholesky of order 2^n and a
-few butterflies (n = 12 on 2 CPU cores: ~0.75 s a step, 0.45 s of it the Cholesky, 0.08 s forming
+few butterflies (n = 12 on 2 CPU cores: ~0.5 s a step, 0.45 s of it the Cholesky, 0.08 s forming
 the matrix by halving on the top bit, :func:`_meet_join`). Memory is 16·4^n bytes (the matrix and its factor), which bounds n
 (:func:`ipm_memory`): n = 13 needs 1 GiB, n = 15 16 GiB, n = 16 64 GiB.
 
@@ -113,6 +113,14 @@ def _normal_matrix(out: torch.Tensor, th_a: torch.Tensor, th_o: torch.Tensor, th
     out -= go_rev[:, None]
     out -= go_rev[None, :]
     out.diagonal().add_(th_s)
+
+
+def _chol_solve(L: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    """x with L Lᵀ x = r, by two triangular solves. Not torch.cholesky_solve: it copies L on every
+    call, a third 2^n × 2^n buffer beside the matrix and its factor (measured on an H200: 24 GiB
+    at n = 15 where ipm_memory says 16), and on CPU it is 10× slower (n = 13, 2 threads)."""
+    z = torch.linalg.solve_triangular(L, r[:, None], upper=False)
+    return torch.linalg.solve_triangular(L.mT, z, upper=True)[:, 0]
 
 
 def _max_step(x: torch.Tensor, dx: torch.Tensor) -> float:
@@ -284,9 +292,9 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
             rh_s = r_ds - r_sz / s + r_gw / g if boxed else torch.zeros_like(s)
             rh_0 = r_d0 - r_tz / t0 + r_gw0 / g0
             rhs = r_p + d_x(th * rh) - th_s * rh_s + th0 * rh_0
-            dy = torch.cholesky_solve(rhs[:, None], L)[:, 0]
+            dy = _chol_solve(L, rhs)
             for _ in range(REFINE):  # iterative refinement against the operator
-                dy = dy + torch.cholesky_solve((rhs - op(dy))[:, None], L)[:, 0]
+                dy = dy + _chol_solve(L, rhs - op(dy))
             dx = th * (dt_y(dy) - rh)
             ds = th_s * (-dy - rh_s)
             dt0 = th0 * (dy.sum() - rh_0)
@@ -342,7 +350,7 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
 def ipm_seconds(n: int, device: torch.device) -> float:
     """Rough time of :func:`solve_ipm` at n variables: 30 Newton steps, each a Cholesky of order
     2^n plus as much again for forming the matrix and the triangular solves. Rates measured:
-    CPU, 2 threads: 0.7 s a step at n = 12, 3.6 s at n = 13 (4e10 flop/s a thread); an H200 in
+    CPU, 2 threads: 0.5 s a step at n = 12, 3.4 s at n = 13 (4e10 flop/s a thread); an H200 in
     float64: 0.02 s a step at n = 12, 0.05 s at 13, 0.12 s at 14, 2.8 s at 16 (5e13 flop/s and
     0.05 s of kernel launches a step; a GPU with a slow float64 unit takes longer). A fixed
     model, not a timing, so that the choice "auto" makes is the same on every run."""

@@ -295,7 +295,12 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
             decades = min(10, max(0, int(-math.log10(gap))))
             bar.update(max(0, decades - bar.done), note=f"step {it}, L1 {obj:.6g}, bound {bound:.6g}")
 
-        res = solve_ipm(v, zeta_solve, count_empty, device, bound_fn, deadline=deadline, report=report)
+        try:
+            res = solve_ipm(v, zeta_solve, count_empty, device, bound_fn, deadline=deadline, report=report)
+        except torch.cuda.OutOfMemoryError as err:  # the free memory shrank, or the estimate was short
+            n = n_from_length(v.shape[0])
+            raise ResourceError(f"the interior point ran out of memory on {device} at n = {n} (it needs about "
+                                f"{ipm_memory(n) / 2**30:.1f} GiB); free GPU memory, or use method='generate'") from err
         if res.ok:
             bar.update(max(0, 10 - bar.done))
     # The support is the atoms above a threshold·max: 1e-6 keeps it small, but where the optimal

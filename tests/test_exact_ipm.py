@@ -67,6 +67,25 @@ def test_an_interrupted_run_still_gives_an_honest_bound():
     assert res.bound <= solve_exact(v, zeta).objective + 1e-9
 
 
+def test_centrality_correctors_save_steps_and_keep_the_optimum(monkeypatch):
+    """The correctors refine each step: the same optimum in fewer steps over a set of tables (not
+    on every table: measured over 24 tables at n = 9–11, 460 steps against 523, with 3 tables
+    taking more; at n = 13, 24 steps against 32)."""
+    steps = {0: 0, 2: 0}
+    for seed in range(4):
+        v = mlp_values(9, seed=seed)
+        zeta = 0.04 * abs(v[-1] - v[0])
+        bounds = []
+        for k in steps:
+            monkeypatch.setattr(ipm, "CORRECTORS", k)
+            res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0])
+            assert res.ok
+            steps[k] += res.iterations
+            bounds.append(res.bound)
+        assert bounds[1] == pytest.approx(bounds[0], rel=1e-8)
+    assert steps[2] < steps[0]
+
+
 def test_the_iterate_of_least_merit_comes_back_when_the_steps_stall(monkeypatch):
     """With no gap target (gap_tol and STALL_GAP at 0) the run ends only when STALL_STEPS steps
     did not improve the merit; the returned primal is the best iterate's, not the last one's."""

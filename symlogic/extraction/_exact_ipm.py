@@ -27,8 +27,10 @@ no centre; but every feasible split has a_∅ = v(∅) + q_∅ (row ∅), so a_�
 [v(∅) − ζ − 1, v(∅) + ζ + 1] without cutting anything off, and a boxed scalar with a column of ones
 only adds its scaling θ₀ to θ_a(∅) in the normal matrix.
 
-Mehrotra predictor-corrector, infeasible start, one step of iterative refinement per Newton
-solve against the operator form (butterflies), which keeps the primal residual near 1e-10.
+Mehrotra predictor-corrector with up to CORRECTORS of Gondzio's centrality correctors (each two
+triangular solves against the step's factor; 24 steps instead of 32 at n = 13), infeasible start,
+one step of iterative refinement per Newton solve against the operator form (butterflies), which
+keeps the primal residual near 1e-10.
 Every iterate's y is turned into a *certified* lower bound by the caller's ``bound_fn``
 (exact.dual_bound), so the stopping test is on a proven gap, and an interrupted run still returns
 an honest bound. The primal it returns is interior (every atom slightly non-zero); :func:`polish`
@@ -57,6 +59,7 @@ STEP = 0.995  # fraction of the step to the boundary
 STALL_GAP = 1e-7  # stop when the merit is this small and has stopped halving (solve_ipm) ...
 STALL_STEPS = 8  # ... or has not improved at all in this many steps
 REFINE = 1  # refinement steps per Newton solve
+CORRECTORS = 2  # at most this many centrality correctors a step
 LEAF = 256  # blocks of the normal matrix this small are gathered entry by entry
 
 
@@ -121,6 +124,14 @@ def _chol_solve(L: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     at n = 15 where ipm_memory says 16), and on CPU it is 10× slower (n = 13, 2 threads)."""
     z = torch.linalg.solve_triangular(L, r[:, None], upper=False)
     return torch.linalg.solve_triangular(L.mT, z, upper=True)[:, 0]
+
+
+def _centring(products: torch.Tensor, smu: float) -> torch.Tensor:
+    """Gondzio's corrector target: the move that brings each complementarity product into
+    [0.1·σμ, 10·σμ] (a large product is pulled down by at most 10·σμ)."""
+    low, high = 0.1 * smu, 10.0 * smu
+    return torch.where(products < low, low - products,
+                       torch.where(products > high, torch.clamp(high - products, min=-high), torch.zeros_like(products)))
 
 
 def _max_step(x: torch.Tensor, dx: torch.Tensor) -> float:
@@ -321,9 +332,24 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
             mu_aff += float((t0 + ap * dt0) * (z0 + ad * dz0) + (g0 - ap * dt0) * (w0 + ad * dw0)) / n_comp
         sigma = min(1.0, (mu_aff / mu) ** 3) if mu > 0 else 0.0
         smu = sigma * mu
-        dy, dx, ds, dt0, dz, dzs, dws, dz0, dw0, ap, ad = newton(
-            (smu - x * z - dx * dz) * actf, smu - s * zs - ds * dzs, smu - g * ws + ds * dws,
-            smu - t0 * z0 - dt0 * dz0, smu - g0 * w0 + dt0 * dw0)
+        rhs = [(smu - x * z - dx * dz) * actf, smu - s * zs - ds * dzs, smu - g * ws + ds * dws,
+               smu - t0 * z0 - dt0 * dz0, smu - g0 * w0 + dt0 * dw0]
+        dy, dx, ds, dt0, dz, dzs, dws, dz0, dw0, ap, ad = newton(*rhs)
+        # Gondzio's centrality correctors: from the point a slightly longer step would reach, push
+        # the complementarity products that are far from σμ back towards it. A corrector costs two
+        # triangular solves, not a factorisation, and is kept only if it lengthens the step.
+        for _ in range(CORRECTORS):
+            tp, td = min(1.0, ap + 0.1), min(1.0, ad + 0.1)
+            extra = [_centring((x + tp * dx) * (z + td * dz), smu) * actf,
+                     _centring((s + tp * ds) * (zs + td * dzs), smu) if boxed else torch.zeros_like(s),
+                     _centring((g - tp * ds) * (ws + td * dws), smu) if boxed else torch.zeros_like(s),
+                     _centring((t0 + tp * dt0) * (z0 + td * dz0), smu),
+                     _centring((g0 - tp * dt0) * (w0 + td * dw0), smu)]
+            trial = newton(*(r + e for r, e in zip(rhs, extra)))
+            if trial[-2] + trial[-1] < ap + ad + 0.02:
+                break
+            rhs = [r + e for r, e in zip(rhs, extra)]
+            dy, dx, ds, dt0, dz, dzs, dws, dz0, dw0, ap, ad = trial
         ap *= STEP
         ad *= STEP
         x = x + ap * dx

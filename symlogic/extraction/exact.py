@@ -27,7 +27,7 @@ Three routes, chosen by ``method``:
   2^n × 2^n normal matrix is formed from butterflies and factored densely (torch, on the GPU when
   there is one), then the interior solution is polished onto its support. Its cost does not depend
   on the support, which is what dense tables of real networks need (an n = 12 MLP table with 1568
-  atoms: 18 s on 2 CPU cores where generation did not finish in 120 s; on an H200 the dense
+  atoms: 13.5 s on 2 CPU cores where generation did not finish in 120 s; on an H200 the dense
   n = 14 table in 28 s, n = 15 in 20–26 s, n = 16 in 132 s); memory is 16·4^n bytes (n = 16:
   64 GiB, so n = 17 fits no single GPU).
   On degenerate tables (ties, planted functions) its split is a point inside the optimal face,

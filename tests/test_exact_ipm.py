@@ -114,7 +114,7 @@ def test_a_step_that_is_not_finite_ends_the_run_with_the_best_iterate(monkeypatc
 
     def poisoned(L, r):
         calls.append(1)
-        return real(L, r) * np.nan if len(calls) > 40 else real(L, r)  # 4 solves a step: from step 11 on
+        return real(L, r) * np.nan if len(calls) > 40 else real(L, r)  # 4 to 8 solves a step
 
     monkeypatch.setattr(ipm, "_chol_solve", poisoned)
     res = solve_ipm(v, zeta, True, torch.device("cpu"), lambda y: dual_bound(y, v, zeta)[0])

@@ -18,7 +18,7 @@ with g_a = Z(θ_a) and g_o = Z(θ_o) (subset sums of the scaling), for masks T, 
     (O Θ_o Oᵀ)[T, T'] = g_o(N) − g_o(N∖T) − g_o(N∖T') + g_o(N∖(T ∪ T'))
 
 (Σ over atoms that fire on both masks). So a step costs one dense Cholesky of order 2^n and a
-few butterflies (n = 12 on 2 CPU cores: ~0.5 s a step, 0.45 s of it the Cholesky, 0.08 s forming
+few butterflies (n = 12 on 2 CPU cores: ~0.5 s a step, most of it the Cholesky, 0.08 s forming
 the matrix by halving on the top bit, :func:`_meet_join`). Memory is 16·4^n bytes (the matrix and its factor), which bounds n
 (:func:`ipm_memory`): n = 13 needs 1 GiB, n = 15 16 GiB, n = 16 64 GiB.
 
@@ -74,7 +74,7 @@ class IPMResult:
     bound: float
     objective: float  # Σ|a| + Σ|o| of the returned primal (convention of count_empty)
     iterations: int
-    ok: bool  # the certified gap reached tol with the primal residual below tol
+    ok: bool  # the merit reached gap_tol, or STALL_GAP and stopped halving (solve_ipm)
     message: str
 
 

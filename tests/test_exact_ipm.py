@@ -247,5 +247,5 @@ def test_a_time_limited_interior_point_returns_its_polished_split_without_a_cros
     v = mlp_values(10, seed=2)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, method="ipm", device="cpu", time_limit=0.05)
-    assert sol.status == "time_limit" and sol.solver == "ipm+polish"
+    assert sol.status == "time_limit" and sol.solver.startswith("ipm+polish")
     check_certificate(sol, v, zeta, tol=np.inf)

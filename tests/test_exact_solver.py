@@ -18,7 +18,7 @@ from scipy.optimize import linprog
 
 from symlogic.errors import InputError
 from symlogic.extraction.exact import ExactSolution, dual_bound, solve_exact
-from symlogic.transforms import or_sum, subset_sum
+from symlogic.transforms import mobius, or_interactions, or_sum, subset_sum
 
 METHODS = ["factored", "generate", "ipm"]
 
@@ -299,6 +299,23 @@ def test_time_limit_still_honest():
     assert sol.status == "time_limit"
     assert np.abs(sol.q).max() <= zeta
     assert sol.lower_bound <= sol.objective
+    check_certificate(sol, v, zeta, tol=np.inf)
+
+
+@pytest.mark.parametrize("count_empty", [True, False])
+def test_a_run_stopped_early_is_no_worse_than_a_single_kind_split(count_empty):
+    """An unfinished run returns at worst the better of the all-AND split (Möbius) and the
+    all-OR split, both exact; the solver name says when one of them was taken."""
+    v = mlp_values(10, seed=1)
+    zeta = 0.04 * abs(v[-1] - v[0])
+    sol = solve_exact(v, zeta, method="generate", time_limit=1e-9, device="cpu", count_empty=count_empty)
+    first = 0 if count_empty else 1
+    all_and = np.abs(mobius(v)[first:]).sum()
+    i_or = or_interactions(v)
+    all_or = np.abs(i_or[1:]).sum() + (abs(i_or[0]) if count_empty else 0.0)
+    assert sol.status == "time_limit"
+    assert sol.objective <= min(all_and, all_or) * (1 + 1e-9)
+    assert sol.solver.endswith(("+all-and", "+all-or"))
     check_certificate(sol, v, zeta, tol=np.inf)
 
 

@@ -52,7 +52,7 @@ import torch
 from ..errors import InputError, ResourceError
 from ..progress import Progress
 from ..record import _available_bytes
-from ..transforms import mobius, n_from_length, or_sum, or_sum_transpose, subset_sum, superset_sum
+from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
 from ._exact_gen import Seed, generate
 from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
 from ._exact_lp import solve_factored
@@ -85,7 +85,9 @@ class ExactSolution:
             1e-2·max|v| where the objective is below that); else "time_limit", "round_limit"
             or "not_converged" (the numbers are still honest).
         iterations: simplex/IPM iterations (summed over rounds for "generate").
-        seconds: wall time.  solver: which route produced it.
+        seconds: wall time.  solver: which route produced it; a run that is not optimal ends
+            with "+all-and" or "+all-or" when that single-kind split (a = M v, or every atom an OR)
+            has a lower L1 than the route's own.
         rounds: generation rounds (1 for "factored").
         support: number of non-zero atoms in (a, o).
         violation: max(0, max|q| − ζ); 0 except when ζ is below the float rounding of the
@@ -262,6 +264,33 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
             break
         delta *= 4
     return best[2], best[3], best[4]
+
+
+def _single_kind_splits(v: np.ndarray, zeta: float,
+                        count_empty: bool) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The all-AND split (a = M v) and the all-OR split (o = I_or(v), its constant in a_∅), made
+    exact by :func:`_finish_primal`: O(n·2^n) fallbacks for a run that stopped early. On dense
+    tables they can beat an unfinished generation by far (measured, n = 14: L1 189 all-OR
+    against 585 from generation at 60 s; the bound was 23)."""
+    N = v.shape[0]
+    or_ = or_interactions(v)
+    a_or = np.zeros(N)
+    a_or[0] = or_[0]
+    return {"+all-and": _finish_primal(mobius(v), np.zeros(N), v, zeta, count_empty),
+            "+all-or": _finish_primal(a_or, or_, v, zeta, count_empty)}
+
+
+def _better_of(split: tuple[np.ndarray, np.ndarray, np.ndarray],
+               others: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], zeta: float,
+               count_empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Of ``split`` (a, o, q) and the named ``others``, the one with the least box violation,
+    then the least L1, with its name ("" for ``split``)."""
+    def key(item: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[float, float]:
+        a, o, q = item[1]
+        return max(0.0, float(np.abs(q).max()) - zeta), primal_objective(a, o, count_empty)
+
+    name, (a, o, q) = min([("", split), *others.items()], key=key)
+    return a, o, q, name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +478,9 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
                 vs, zeta_solve, zs, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
     a, o = a * sigma, o * sigma
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
+    if status != "optimal":
+        a, o, q, name = _better_of((a, o, q), _single_kind_splits(vv, zeta, count_empty), zeta, count_empty)
+        solver += name
     objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)
     gap = objective - bound

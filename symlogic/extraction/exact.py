@@ -266,6 +266,25 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     return best[2], best[3], best[4]
 
 
+def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndarray, zeta: float, bound: float,
+            tol: float, count_empty: bool) -> tuple[float, float, str]:
+    """(objective, violation, status) of a finished split against the certified ``bound``: a route
+    that claims "optimal" outside ``tol`` becomes "not_converged"; one that did not claim it but
+    is within ``tol`` and feasible becomes "optimal"."""
+    objective = primal_objective(a, o, count_empty)
+    viol = max(0.0, float(np.abs(q).max()) - zeta)
+    within = objective - bound <= tol * gap_scale(objective, v)
+    if status == "optimal" and not within:
+        status = "not_converged"
+    elif status in ("not_converged", "round_limit") and within and (
+            viol == 0.0 or zeta <= _rounding(a, o, v) and viol <= _rounding(a, o, v)):
+        # e.g. ζ = 0: the master met its rows only to 1e-12 and the exact finish did better, or
+        # (ζ below the rounding of the check itself, non-dyadic data) as close as floats allow,
+        # which is what the factored route reports as optimal too (see ExactSolution.violation)
+        status = "optimal"
+    return objective, viol, status
+
+
 def _single_kind_splits(v: np.ndarray, zeta: float,
                         count_empty: bool) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The all-AND split (a = M v) and the all-OR split (o = I_or(v), its constant in a_∅), made
@@ -278,19 +297,6 @@ def _single_kind_splits(v: np.ndarray, zeta: float,
     a_or[0] = or_[0]
     return {"+all-and": _finish_primal(mobius(v), np.zeros(N), v, zeta, count_empty),
             "+all-or": _finish_primal(a_or, or_, v, zeta, count_empty)}
-
-
-def _better_of(split: tuple[np.ndarray, np.ndarray, np.ndarray],
-               others: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], zeta: float,
-               count_empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Of ``split`` (a, o, q) and the named ``others``, the one with the least box violation,
-    then the least L1, with its name ("" for ``split``)."""
-    def key(item: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[float, float]:
-        a, o, q = item[1]
-        return max(0.0, float(np.abs(q).max()) - zeta), primal_objective(a, o, count_empty)
-
-    name, (a, o, q) = min([("", split), *others.items()], key=key)
-    return a, o, q, name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,22 +484,15 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
                 vs, zeta_solve, zs, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
     a, o = a * sigma, o * sigma
     a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
-    if status != "optimal":
-        a, o, q, name = _better_of((a, o, q), _single_kind_splits(vv, zeta, count_empty), zeta, count_empty)
-        solver += name
-    objective = primal_objective(a, o, count_empty)
     y_cert, bound = _certificate(y, vv, zeta, count_empty)
-    gap = objective - bound
-    viol = max(0.0, float(np.abs(q).max()) - zeta)
-    within = gap <= tol * gap_scale(objective, vv)
-    if status == "optimal" and not within:
-        status = "not_converged"
-    elif status in ("not_converged", "round_limit") and within and (
-            viol == 0.0 or zeta <= _rounding(a, o, vv) and viol <= _rounding(a, o, vv)):
-        # e.g. ζ = 0: the master met its rows only to 1e-12 and the exact finish did better, or
-        # (ζ below the rounding of the check itself, non-dyadic data) as close as floats allow,
-        # which is what the factored route reports as optimal too (see ExactSolution.violation)
-        status = "optimal"
+    objective, viol, final = _assess(status, a, o, q, vv, zeta, bound, tol, count_empty)
+    if final != "optimal":  # an unfinished run: a single-kind split may still be better
+        for name, (ca, co, cq) in _single_kind_splits(vv, zeta, count_empty).items():
+            c_objective, c_viol, c_final = _assess(status, ca, co, cq, vv, zeta, bound, tol, count_empty)
+            if c_viol <= viol and c_objective < objective:
+                a, o, q, objective, viol, final = ca, co, cq, c_objective, c_viol, c_final
+                solver = solver.split("+all-")[0] + name
+    status, gap = final, objective - bound
     support = int(np.count_nonzero(a) + np.count_nonzero(o))
     return ExactSolution(
         and_=a, or_=o, q=q, y=y_cert, objective=objective, lower_bound=bound, gap=gap, status=status,

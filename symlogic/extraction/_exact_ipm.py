@@ -157,8 +157,9 @@ def solve_ipm(v: np.ndarray, zeta: float, count_empty: bool, device: torch.devic
     relative residual (what the polish has to correct, and pays for in L1).
     The iterate of least merit is returned, not the last one: near the end, float64 on an
     ill-conditioned normal matrix can make a step worse (measured: the residual grew from 4e-9
-    to 5e-7 in one step at n = 12). Stops when the merit is ≤ gap_tol, or ≤ STALL_GAP and three
-    steps did not halve it (measured on a GPU at n = 13: stuck at 2.5e-8 for 90 steps); or at
+    to 5e-7 in one step at n = 12). Stops when the merit is ≤ gap_tol, or ≤ STALL_GAP and the
+    step made it worse or three steps did not halve it (measured on a GPU at n = 13: stuck at
+    2.5e-8 for 90 steps); or at
     ``deadline`` (before a step that would leave less than half a step's time for the polish),
     ``max_iter``, or when the normal matrix can no longer be factored or a step is not finite
     (the best certified y is returned either way). ``report(iteration, objective, bound, primal

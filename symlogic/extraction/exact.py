@@ -183,6 +183,11 @@ def check_primal(and_: np.ndarray, or_: np.ndarray, v: np.ndarray) -> np.ndarray
     return subset_sum(and_) + or_sum(or_) - v
 
 
+def _violation(q: np.ndarray, zeta: float) -> float:
+    """How far the split's noise q leaves the box: max(0, max|q| − ζ)."""
+    return max(0.0, float(np.abs(q).max()) - zeta)
+
+
 def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -> tuple[np.ndarray, float]:
     """y scaled so that :func:`dual_bound` accepts it as is (scale 1), and its bound.
 
@@ -231,7 +236,7 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
     for ca, co in cands:
         q = check_primal(ca, co, v)
-        viol = max(0.0, float(np.abs(q).max()) - zeta)
+        viol = _violation(q, zeta)
         obj = primal_objective(ca, co, count_empty)
         key = (viol, obj)
         if best is None or key < best[:2]:
@@ -254,7 +259,7 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
         rbig = float(np.abs(ra).max(initial=0.0))
         for cand in (np.where(np.abs(ra) <= 1e-12 * rbig, 0.0, ra), ra):
             rq = check_primal(cand, co, v)
-            viol = max(0.0, float(np.abs(rq).max()) - zeta)
+            viol = _violation(rq, zeta)
             if viol == 0.0:
                 break
         ra = cand
@@ -272,7 +277,7 @@ def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndar
     that claims "optimal" outside ``tol`` becomes "not_converged"; one that did not claim it but
     is within ``tol`` and feasible becomes "optimal"."""
     objective = primal_objective(a, o, count_empty)
-    viol = max(0.0, float(np.abs(q).max()) - zeta)
+    viol = _violation(q, zeta)
     within = objective - bound <= tol * gap_scale(objective, v)
     if status == "optimal" and not within:
         status = "not_converged"
@@ -349,7 +354,7 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     for threshold in POLISH_THRESHOLDS:
         a, o = polish(v, zeta_solve, res, threshold=threshold, max_rows=1000 if late else 4000)
         fa, fo, fq = _finish_primal(a, o, v, zeta, count_empty)
-        key = (float(np.abs(fq).max()) > zeta, primal_objective(fa, fo, count_empty))
+        key = (_violation(fq, zeta) > 0.0, primal_objective(fa, fo, count_empty))
         if best is None or key < best[0]:
             best = key, fa, fo, fq
         if not key[0] and key[1] - res.bound <= 1e-2 * tol * gap_scale(key[1], v):
@@ -371,8 +376,8 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
                                            max_rounds, bound_fn, seed=seed)
     ga, go, gq = _finish_primal(ga, go, v, zeta, count_empty)
     y = gy if bound_fn(gy) > res.bound else res.y
-    key = (max(0.0, float(np.abs(gq).max()) - zeta), primal_objective(ga, go, count_empty))
-    if key <= (max(0.0, float(np.abs(fq).max()) - zeta), objective):  # fewer violations, then lower L1
+    key = (_violation(gq, zeta), primal_objective(ga, go, count_empty))
+    if key <= (_violation(fq, zeta), objective):  # fewer violations, then lower L1
         return ga, go, y, res.iterations + its, gstatus, "ipm+crossover"
     return fa, fo, res.y, res.iterations, status, "ipm+polish"
 
@@ -441,7 +446,8 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     n = n_from_length(vv.shape[0])
     N = vv.shape[0]
     dev = _default_device(device)
-    free = _free_memory(dev)
+    # the free memory decides only for the interior point (asking CUDA starts its context)
+    free = _free_memory(dev) if method == "ipm" or (method == "auto" and n > FACTORED_MAX_N) else 0
     if method == "ipm" and ipm_memory(n) > free:
         raise ResourceError(f"method='ipm' needs about {ipm_memory(n) / 2**30:.1f} GiB at n = {n} "
                             f"(a dense 2^n x 2^n matrix and its factor) and {dev} has about "

@@ -152,7 +152,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         from .verify import verify
 
-        verdict = verify(ev.logic_model, ev.record, epsilon=float(ev.verdict["epsilon"]))
+        verdict = verify(ev.logic_model, ev.record, epsilon=ev.epsilon)
         res = check(args.claim, ev.logic_model, epsilon=verdict, record=ev.record)
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, default=str))

@@ -10,9 +10,9 @@ every hash; re-checking recomputes every result from the bundle's own data.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 from collections.abc import Sequence
@@ -22,24 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BundleError, SymlogicError
+from .bundle import FORMAT, FORMAT_VERSION, BundleLimits, RawBundle, read_bundle
+from .bundle import sha256 as _sha256
+from .errors import BundleError, InputError, SymlogicError
+from .exact import float_upper
 from .extraction import Extraction
 from .logic import LogicModel
 from .record import Record
 from .verify import Verdict, verify
 
-__all__ = ["Evidence", "evidence", "RecheckItem", "RecheckReport", "FORMAT", "FORMAT_VERSION"]
-
-FORMAT = "symlogic-evidence"
-FORMAT_VERSION = 1
-_ARRAYS = ("values", "and", "or", "q", "certificate")
-#: Zip bombs and junk: refuse members and manifests beyond these sizes.
-_MAX_MEMBER_BYTES = 1 << 31
-_MAX_MANIFEST_BYTES = 64 << 20
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+__all__ = ["Evidence", "evidence", "RecheckItem", "RecheckReport", "BundleLimits", "FORMAT", "FORMAT_VERSION"]
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -58,10 +50,12 @@ def _claim_spec(item: Any) -> tuple[str, str]:
     """A claim given as text (checked on the record) or as (text, "record"|"model")."""
     if isinstance(item, str):
         return item, "record"
+    if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
+        raise InputError(f"a claim is a string or a (text, 'record'|'model') pair, got {item!r:.100}")
     text, target = item
     if target not in ("record", "model"):
-        raise BundleError(f"a claim's target is 'record' or 'model', got {target!r}")
-    return str(text), target
+        raise InputError(f"a claim's target is 'record' or 'model', got {target!r}")
+    return text, target
 
 
 def _extraction_line(ex: Extraction) -> str:
@@ -128,10 +122,12 @@ class Evidence:
 
     # ---- reading ------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Evidence":
-        """Read and check a bundle: format, version, every member's SHA-256. Raises BundleError."""
+    def load(cls, path: str | os.PathLike[str], limits: BundleLimits | None = None) -> "Evidence":
+        """Read and check a bundle: sizes and counts within ``limits`` (checked before any work),
+        format, version, field types, every member's SHA-256, and every derived manifest field
+        recomputed from the data (a relabelled term or an edited n is refused). Raises BundleError."""
         try:
-            return _load(path)
+            return _load(path, limits)
         except BundleError:
             raise
         except Exception as exc:  # noqa: BLE001 - untrusted bytes: any failure to read is the bundle's fault
@@ -139,8 +135,23 @@ class Evidence:
 
     # ---- re-checking --------------------------------------------------------------------
     def recheck(self, timeout: float = 120.0) -> "RecheckReport":
-        """Recompute every verdict, certificate and claim from the bundle's own data."""
-        return _recheck(self, timeout)
+        """Recompute every verdict, certificate and claim from the bundle's own data.
+
+        Raises only :mod:`symlogic.errors` types: a failure while re-checking a bundle's data is
+        the bundle's, reported as :class:`BundleError`.
+        """
+        try:
+            return _recheck(self, timeout)
+        except SymlogicError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the data are untrusted; say so instead of a bare traceback
+            raise BundleError(f"the bundle's data could not be re-checked ({type(exc).__name__}: {exc}); "
+                              "it was altered or written by an incompatible tool") from exc
+
+    @property
+    def epsilon(self) -> Fraction:
+        """The verdict's bound, exactly (older bundles state only its float, which is exact too)."""
+        return _stored_epsilon(self.verdict)
 
     def summary_lines(self) -> list[str]:
         """What a person reads first: the extraction and how optimal it is proven to be, the
@@ -212,87 +223,58 @@ def _finite_json(data: Any) -> Any:
     return data
 
 
-def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    info = zf.getinfo(name)
-    if info.file_size > limit:
-        raise BundleError(f"member {name} is {info.file_size} bytes, over the limit of {limit}")
-    with zf.open(info) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise BundleError(f"member {name} is larger than the limit of {limit} bytes")
-    return data
+def _normal(data: Any) -> Any:
+    """``data`` as it reads back from the manifest's JSON (tuples as lists, numpy scalars as numbers)."""
+    return json.loads(json.dumps(_finite_json(data), sort_keys=True, default=_json_default))
 
 
-def _load(path: str | os.PathLike[str]) -> Evidence:
-    if not os.path.isfile(path):
-        raise BundleError(f"{path}: no such file")
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-        if len(names) != len(set(names)):
-            raise BundleError(f"{path}: duplicate member names")
-        if "manifest.json" not in names:
-            raise BundleError(f"{path}: no manifest.json; not a symlogic evidence bundle")
-        manifest = json.loads(_read_member(zf, "manifest.json", _MAX_MANIFEST_BYTES).decode("utf-8"))
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BundleError(f"{path}: manifest format is not {FORMAT!r}")
-        version = manifest.get("format_version")
-        if type(version) is not int or version != FORMAT_VERSION:  # True and 1.0 are not version 1
-            raise BundleError(f"{path}: format version {version!r} is not supported (this symlogic reads version {FORMAT_VERSION}); "
-                              "use the symlogic release that wrote it")
-        hashes = manifest.get("members")
-        if not isinstance(hashes, dict):
-            raise BundleError(f"{path}: manifest lists no member hashes")
-        extra = set(names) - set(hashes) - {"manifest.json"}
-        missing = set(hashes) - set(names)
-        if extra or missing:
-            raise BundleError(f"{path}: members do not match the manifest (unlisted: {sorted(extra)}, missing: {sorted(missing)})")
-        arrays: dict[str, np.ndarray] = {}
-        for name, digest in hashes.items():
-            if name.removesuffix(".npy") not in _ARRAYS or not name.endswith(".npy"):
-                raise BundleError(f"{path}: unexpected member {name!r}")
-            data = _read_member(zf, name, _MAX_MEMBER_BYTES)
-            if _sha256(data) != digest:
-                raise BundleError(f"{path}: member {name} was altered (SHA-256 mismatch)")
-            arr = np.load(io.BytesIO(data), allow_pickle=False)
-            if arr.dtype != np.float64 or arr.ndim != 1:
-                raise BundleError(f"{path}: member {name} must be a one-dimensional float64 array")
-            arrays[name.removesuffix(".npy")] = arr
+def _same_derived(path: str | os.PathLike[str], what: str, stored: Any, fresh: Any) -> None:
+    """Refuse a manifest section that differs from its recomputation, naming the first field."""
+    stored, fresh = _normal(stored), _normal(fresh)
+    if stored == fresh:
+        return
+    keys = sorted(set(stored) | set(fresh)) if isinstance(stored, dict) and isinstance(fresh, dict) else []
+    diff = [k for k in keys if stored.get(k) != fresh.get(k)]
+    where = f"{what}.{diff[0]}" if diff else what
+    raise BundleError(f"{path}: {where} differs from what the bundle's own data give (stored "
+                      f"{(stored.get(diff[0]) if diff else stored)!r:.200}, recomputed "
+                      f"{(fresh.get(diff[0]) if diff else fresh)!r:.200}); the manifest was altered")
+
+
+def _load(path: str | os.PathLike[str], limits: BundleLimits | None) -> Evidence:
+    raw: RawBundle = read_bundle(path, limits)
+    manifest, arrays = raw.manifest, raw.arrays
     rec_info = manifest["record"]
-    if "values" not in arrays:
-        raise BundleError(f"{path}: the recorded table values.npy is missing")
     record = Record(values=arrays["values"], names=tuple(rec_info["names"]), output=rec_info.get("output", "custom"),
                     baseline=rec_info.get("baseline"), model_fingerprint=rec_info.get("model_fingerprint"),
                     input_fingerprint=rec_info.get("input_fingerprint"), meta=dict(rec_info.get("meta") or {}))
     if record.fingerprint != rec_info.get("values_sha256"):
-        raise BundleError(f"{path}: the recorded table does not match its fingerprint in the manifest")
+        raise BundleError(f"{path}: the recorded table does not match its fingerprint in the manifest; the bundle was altered")
+    _same_derived(path, "record", rec_info, record.provenance())
     extraction = None
     ex_info = manifest.get("extraction")
     if ex_info is not None:
-        size = record.values.shape[0]
         for key in ("and", "or", "q"):
-            if key not in arrays or arrays[key].shape[0] != size:
-                raise BundleError(f"{path}: interaction array {key}.npy is missing or has the wrong length")
-        cert = arrays.get("certificate")
-        if cert is not None and cert.shape[0] != size:
-            raise BundleError(f"{path}: certificate.npy has the wrong length")
+            if key not in arrays:
+                raise BundleError(f"{path}: interaction array {key}.npy is missing")
         extraction = Extraction(record=record, and_=arrays["and"], or_=arrays["or"], q=arrays["q"],
                                 objective=float(ex_info["objective"]),
                                 lower_bound=None if ex_info.get("lower_bound") is None else float(ex_info["lower_bound"]),
                                 gap=None if ex_info.get("gap") is None else float(ex_info["gap"]),
-                                certificate=cert, method=str(ex_info["method"]), q_bound=float(ex_info["q_bound"]),
-                                count_empty=bool(ex_info.get("count_empty", True)), settings=dict(ex_info.get("settings") or {}))
+                                certificate=arrays.get("certificate"), method=str(ex_info["method"]),
+                                q_bound=float(ex_info["q_bound"]), count_empty=bool(ex_info.get("count_empty", True)),
+                                settings=dict(ex_info.get("settings") or {}))
+        _same_derived(path, "extraction", ex_info, extraction.summary())
+    elif set(arrays) - {"values"}:
+        raise BundleError(f"{path}: interaction arrays without an extraction in the manifest; the bundle was altered")
     _check_term_forms(path, manifest["logic_model"]["terms"])
     lm = LogicModel.from_dict(manifest["logic_model"])
     if lm.names != record.names:
-        raise BundleError(f"{path}: the logic model's variables differ from the record's")
-    claims = manifest.get("claims") or []
-    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
-        raise BundleError(f"{path}: claims must be a list of objects")
-    verdict = manifest.get("verdict")
-    if not isinstance(verdict, dict):
-        raise BundleError(f"{path}: the manifest holds no verdict")
-    return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=verdict, claims=claims,
-                    created=str(manifest.get("created", "")), symlogic_version=str(manifest.get("symlogic_version", "")))
+        raise BundleError(f"{path}: the logic model's variables differ from the record's; the bundle was altered")
+    _same_derived(path, "logic_model", manifest["logic_model"], lm.to_dict())
+    return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=manifest["verdict"],
+                    claims=list(manifest.get("claims") or []), created=str(manifest.get("created", "")),
+                    symlogic_version=str(manifest.get("symlogic_version", "")))
 
 
 def _check_term_forms(path: str | os.PathLike[str], terms: Any) -> None:
@@ -323,14 +305,22 @@ def _check_claim(text: str, target: str, rec: Record, lm: LogicModel, verdict: V
 
 
 def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequence[Any] = (), *,
-             epsilon: float | None = None, timeout: float = 120.0, progress: bool | None = None) -> Evidence:
+             epsilon: float | Fraction | str | None = None, timeout: float = 120.0, progress: bool | None = None) -> Evidence:
     """Prove ``lm`` against ``rec`` (tightest ε unless given), check every claim, collect it all.
 
     Claims are strings (checked on the record: exhaustive and exact) or ``(text, "model")`` pairs
     (checked on the logic model with Z3, carried to the network with the proven ε).
     """
+    specs = [_claim_spec(c) for c in claims]
+    limits = BundleLimits()
+    if len(specs) > limits.max_claims:
+        raise InputError(f"{len(specs)} claims; a bundle holds at most {limits.max_claims} (readers refuse more); "
+                         "split them over several bundles")
     verdict = verify(lm, rec, epsilon=epsilon, timeout=timeout, progress=progress)
-    checked = [_check_claim(text, target, rec, lm, verdict, timeout) for text, target in map(_claim_spec, claims)]
+    if not math.isfinite(verdict.epsilon):
+        raise InputError(f"the model's error bound {verdict.epsilon_exact} is beyond float64's range, so no bundle can "
+                         "state it; rescale the outputs (e.g. by a power of two) or build a closer model")
+    checked = [_check_claim(text, target, rec, lm, verdict, timeout) for text, target in specs]
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return Evidence(record=rec, extraction=ex, logic_model=lm, verdict=_finite_json(verdict.to_dict()), claims=checked,
                     created=created, symlogic_version=_version())
@@ -362,8 +352,14 @@ class RecheckReport:
         return "\n".join(lines)
 
 
+#: The statuses the exact solver reports; "optimal" is a claim about the certified gap.
+_STATUSES = ("optimal", "time_limit", "not_converged", "round_limit")
+#: The loosest tolerance under which a split may be called "optimal" (extract's default is 1e-6).
+_MAX_OPTIMAL_TOL = 1e-2
+
+
 def _recheck_extraction(ex: Extraction) -> list[RecheckItem]:
-    from .extraction.exact import dual_bound
+    from .extraction.exact import dual_bound, gap_scale
 
     items = []
     v = ex.record.values
@@ -386,46 +382,113 @@ def _recheck_extraction(ex: Extraction) -> list[RecheckItem]:
         # dual_bound is deterministic (butterflies, fsum), so the stored bound is reproduced bit
         # for bit: any stored lower bound above the proven one is not a lower bound.
         ok = bound >= ex.lower_bound and objective - bound <= (ex.gap or 0) + 1e-9 * abs(objective)
+        ok = ok and ex.gap == ex.objective - ex.lower_bound  # the gap is derived, never stated freely
         items.append(RecheckItem("dual certificate", ok,
                                  f"lower bound from the certificate {bound:.12g} (stored {ex.lower_bound:.12g}); "
-                                 f"certified gap {objective - bound:.3g}"))
+                                 f"certified gap {objective - bound:.3g} (stored {ex.gap!r})"))
+        items.append(_recheck_status(ex, objective - bound, gap_scale(objective, v)))
     elif ex.lower_bound is not None or ex.gap is not None:
         items.append(RecheckItem("dual certificate", False,
                                  "a lower bound or gap is stated but the bundle holds no certificate.npy to prove it"))
+    elif "status" in ex.settings:
+        items.append(RecheckItem("status", False, f"the status {ex.settings['status']!r} is stated without a certificate"))
     return items
+
+
+def _recheck_model_source(ex: Extraction, lm: LogicModel) -> RecheckItem | None:
+    """A model that says it is the salient concepts of this extraction (at its τ or top-k) must be:
+    the same terms, and without a refit the same coefficients. None when it says nothing of that."""
+    meta = lm.meta or {}
+    if not str(meta.get("source", "")).startswith("extract("):
+        return None
+    tau, top_k, refit = meta.get("tau", 0.05), meta.get("top_k"), meta.get("refit")
+    try:
+        expected = ex.logic_model(tau=tau, top_k=top_k)
+    except SymlogicError as exc:
+        return RecheckItem("model source", False, f"the model's stated τ = {tau!r}, top_k = {top_k!r} are unusable: {exc}")
+    if refit is None:
+        same = [(t.kind, t.mask, t.coefficient) for t in expected.terms] == [(t.kind, t.mask, t.coefficient) for t in lm.terms]
+    else:  # a refit keeps the support (a coefficient may become exactly 0 and drop out)
+        same = {(t.kind, t.mask) for t in lm.concepts} <= {(t.kind, t.mask) for t in expected.concepts}
+    return RecheckItem("model source", same,
+                       f"{'is' if same else 'is NOT'} the salient concepts of the extraction at τ = {tau!r}, "
+                       f"top_k = {top_k!r}{', refitted' if refit else ''} ({len(expected.concepts)} concepts)")
+
+
+def _recheck_status(ex: Extraction, gap: float, scale: float) -> RecheckItem:
+    """The stated status against the recomputed gap: "optimal" must hold at the stated tolerance,
+    and that tolerance must be one under which "optimal" means something."""
+    status, tol = ex.settings.get("status"), ex.settings.get("tol")
+    if status not in _STATUSES:
+        return RecheckItem("status", False, f"unknown solver status {status!r} (known: {', '.join(_STATUSES)})")
+    if status != "optimal":
+        return RecheckItem("status", True, f"{status}: not claimed optimal; certified gap {gap:.3g}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol <= _MAX_OPTIMAL_TOL:
+        return RecheckItem("status", False, f"'optimal' at tolerance {tol!r}: a tolerance must be a number in "
+                                            f"[0, {_MAX_OPTIMAL_TOL}] for 'optimal' to mean anything")
+    ok = gap <= tol * scale
+    return RecheckItem("status", ok, f"optimal at tol {tol:g}: certified gap {gap:.3g} "
+                                     f"{'≤' if ok else 'EXCEEDS'} tol·scale = {tol * scale:.3g}")
 
 
 #: Deterministic stored fields that a re-check must reproduce exactly (not timings).
 _VERDICT_KEYS = ("holds", "epsilon", "max_error", "max_error_exact", "max_error_mask", "counterexample", "violations",
                  "engines", "support", "rows_checked", "explanation")
+#: Written since the exact-ε fix; compared whenever a bundle states them (older bundles do not).
+_VERDICT_KEYS_IF_STATED = ("epsilon_exact", "model_sha256", "record_sha256")
 _CLAIM_KEYS = ("status", "counterexample", "values", "explanation", "route")
+
+
+def _stored_epsilon(stored: dict[str, Any]) -> Fraction:
+    """The bound the bundle states, exactly: ``epsilon_exact`` (p/q) when written, else the float."""
+    text = stored.get("epsilon_exact")
+    if text is None:
+        return Fraction(float(stored["epsilon"]))
+    p, sep, q = str(text).partition("/")
+    try:
+        eps = Fraction(int(p), int(q)) if sep else Fraction(int(p))
+    except (ValueError, ZeroDivisionError):
+        raise BundleError(f"verdict.epsilon_exact {text!r:.60} is not p/q; the manifest was altered") from None
+    if eps < 0 or float_upper(eps) != float(stored["epsilon"]):
+        raise BundleError(f"verdict.epsilon {stored['epsilon']!r} is not the stated exact bound {text} rounded up; "
+                          "the manifest was altered")
+    return eps
 
 
 def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
     items: list[RecheckItem] = []
     if ev.extraction is not None:
         items += _recheck_extraction(ev.extraction)
+        source = _recheck_model_source(ev.extraction, ev.logic_model)
+        items += [source] if source is not None else []
     stored = ev.verdict
-    eps = float(stored["epsilon"])
+    try:
+        eps = _stored_epsilon(stored)
+    except BundleError as exc:
+        return RecheckReport(items=items + [RecheckItem("ε-equivalence", False, str(exc))])
     v = verify(ev.logic_model, ev.record, epsilon=eps, timeout=timeout)
     # Every stored field a reader is shown (the HTML report prints max_error and engines) must be
     # reproduced, not only holds and max_error_exact; timings and wording are left out.
     fresh_v = _finite_json(v.to_dict())
-    same = v.holds == bool(stored.get("holds")) and all(fresh_v.get(k) == stored.get(k) for k in _VERDICT_KEYS)
+    keys = _VERDICT_KEYS + tuple(k for k in _VERDICT_KEYS_IF_STATED if k in stored)
+    same = v.holds == stored.get("holds") and all(_normal(fresh_v.get(k)) == _normal(stored.get(k)) for k in keys)
     items.append(RecheckItem("ε-equivalence", same and v.holds,
-                             f"{'holds' if v.holds else 'does NOT hold'} at ε = {eps!r} (engines {v.engines}; "
+                             f"{'holds' if v.holds else 'does NOT hold'} at ε = {stored['epsilon']!r} (engines {v.engines}; "
                              f"max error {v.max_error_exact} = {v.max_error:.6g}; stored: {'holds' if stored.get('holds') else 'fails'})"))
+    fresh_by_claim: dict[tuple[str, str], dict[str, Any]] = {}  # a repeated claim is checked once
     for c in ev.claims:
         text, target = str(c.get("claim", "")), str(c.get("target", "record"))
         try:
-            fresh = _check_claim(text, target, ev.record, ev.logic_model, v, timeout)
+            if (text, target) not in fresh_by_claim:
+                fresh_by_claim[(text, target)] = _check_claim(text, target, ev.record, ev.logic_model, v, timeout)
+            fresh = fresh_by_claim[(text, target)]
         except SymlogicError as exc:
             items.append(RecheckItem(f"claim {text!r}", False, f"could not be re-checked: {exc}"))
             continue
         same = fresh.get("holds") == c.get("holds")
-        cex_old = (c.get("counterexample") or {}).get("mask")
+        cex_old = (c.get("counterexample") or {}).get("mask") if isinstance(c.get("counterexample"), dict) else c.get("counterexample")
         cex_new = (fresh.get("counterexample") or {}).get("mask")
-        same = same and cex_old == cex_new and all(fresh.get(k) == c.get(k) for k in _CLAIM_KEYS)
+        same = same and cex_old == cex_new and all(_normal(fresh.get(k)) == _normal(c.get(k)) for k in _CLAIM_KEYS)
         word = "holds" if fresh.get("holds") else f"refuted (counterexample mask {cex_new})"
         items.append(RecheckItem(f"claim {text!r} on the {target}", same,
                                  f"{word}; {'reproduces' if same else 'DIFFERS FROM'} the stored result"))

@@ -28,9 +28,72 @@ from .masks import mask_bits
 if TYPE_CHECKING:
     from .logic import LogicModel
 
-__all__ = ["Groups", "group_table", "ExactError", "Violation", "max_error", "violations", "float_upper"]
+__all__ = ["Groups", "group_table", "ExactError", "Violation", "max_error", "violations", "float_upper",
+           "exact_bound"]
 
 _U = 2.0**-53  # unit roundoff of float64
+#: Text bounds longer than this are refused: Fraction("1e-100000000") alone is a 100-MB integer.
+_MAX_BOUND_TEXT = 400
+#: Exact bounds whose numerator or denominator exceed this many bits are refused (2^4096 ≫ any
+#: float64, whose exact value needs at most 1,100 bits).
+_MAX_BOUND_BITS = 4096
+
+
+def exact_bound(value: object, what: str = "epsilon") -> Fraction:
+    """A non-negative bound as the exact rational it denotes, whatever type it came as.
+
+    A float is its exact dyadic value; a ``Fraction`` stays itself; a ``Decimal`` or a decimal
+    string ("0.1") is the exact decimal (1/10, not the float 0.1); numpy real scalars are their
+    exact value. Rounding any of these to a float first would let a verifier accept an error of
+    0.1000000000000000055 against a bound of exactly 1/10.
+
+    Raises:
+        InputError: bool, complex, non-numeric, NaN, infinite, negative, or absurdly long values.
+    """
+    from decimal import Decimal
+
+    from .errors import InputError
+
+    def refuse(why: str) -> InputError:
+        return InputError(f"{what} must be a finite number ≥ 0 (float, int, Fraction, Decimal or a decimal "
+                          f"string such as '0.1'); got {value!r}: {why}")
+
+    if isinstance(value, (bool, np.bool_)):
+        raise refuse("a bool is not a bound")
+    if isinstance(value, (complex, np.complexfloating)):
+        raise refuse("complex numbers have no order")
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            if len(text) > _MAX_BOUND_TEXT:
+                raise refuse(f"longer than {_MAX_BOUND_TEXT} characters")
+            mantissa, _, exponent = text.lower().partition("e")
+            if exponent and abs(int(exponent)) > 400:
+                raise refuse("its decimal exponent is beyond ±400, far outside float64's range")
+            exact = Fraction(text)
+        elif isinstance(value, Decimal):
+            if not value.is_finite():
+                raise refuse("not finite")
+            if abs(value.adjusted()) > 400:
+                raise refuse("its decimal exponent is beyond ±400, far outside float64's range")
+            exact = Fraction(value)
+        elif isinstance(value, (Fraction, int, np.integer)):
+            exact = Fraction(int(value)) if isinstance(value, np.integer) else Fraction(value)
+        elif isinstance(value, (float, np.floating)):
+            if not math.isfinite(float(value)):
+                raise refuse("not finite")
+            exact = Fraction(float(value))  # float16/32/64 values are all exact in float64
+        else:
+            raise refuse(f"{type(value).__name__} is not a number type symlogic reads exactly")
+    except InputError:
+        raise
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise refuse(str(exc) or type(exc).__name__) from None
+    if exact < 0:
+        raise refuse("negative")
+    if max(exact.numerator.bit_length(), exact.denominator.bit_length()) > _MAX_BOUND_BITS:
+        raise refuse(f"its exact value needs more than {_MAX_BOUND_BITS} bits")
+    return exact
 
 
 def float_upper(x: Fraction) -> float:
@@ -134,12 +197,14 @@ class ExactError:
 def max_error(lm: "LogicModel", values: np.ndarray) -> ExactError:
     """Exact max_T |v(T) − f(T)| over all 2^n masks, via the support groups."""
     g = group_table(values, mask_bits(lm.support_mask))
-    f = lm.evaluate(g.masks)
-    hi, lo = g.vmax - f, f - g.vmin
-    err = np.maximum(hi, lo)
-    delta = _rounding_bound(lm, f, g.vmax, g.vmin)
-    # Complement of "surely below the top", so overflowed (inf/NaN) groups are always candidates.
+    # Near float64's limit the float pass overflows to inf/NaN; such groups become candidates and
+    # are decided in integers below, so the overflow is expected, not an error.
     with np.errstate(invalid="ignore", over="ignore"):
+        f = lm.evaluate(g.masks)
+        hi, lo = g.vmax - f, f - g.vmin
+        err = np.maximum(hi, lo)
+        delta = _rounding_bound(lm, f, g.vmax, g.vmin)
+        # Complement of "surely below the top", so overflowed (inf/NaN) groups are always candidates.
         top = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
         cand = np.flatnonzero(~(err + delta < err[top] - delta[top]))
     exponent = _min_exponent(np.array([t.coefficient for t in lm.terms]), g.vmax[cand], g.vmin[cand])
@@ -171,11 +236,14 @@ def violations(lm: "LogicModel", values: np.ndarray, epsilon: float | Fraction) 
     """
     values = np.asarray(values, dtype=np.float64)
     eps = Fraction(epsilon)
-    eps_f = float(eps)
+    # Any float near ε serves the float pass (the margin below covers its rounding); the largest
+    # finite float stands in for a bound beyond float64, so the margin stays finite.
+    eps_f = min(float_upper(eps), sys.float_info.max)
     masks = np.arange(values.shape[0], dtype=np.int64)
-    f = lm.evaluate(masks)
-    err = np.abs(values - f)
-    delta = _rounding_bound(lm, f, values) + abs(eps_f) * _U * 2
+    with np.errstate(invalid="ignore", over="ignore"):  # overflowed masks are border: decided exactly
+        f = lm.evaluate(masks)
+        err = np.abs(values - f)
+        delta = _rounding_bound(lm, f, values) + abs(eps_f) * _U * 2
     # Decided by the float only when clearly above (sure) or clearly below ε; everything else,
     # NaN/inf included, is border. (Two separately rounded tests, err − δ > ε and |err − ε| ≤ δ,
     # can both be false for a true violation, so the border is defined as their complement.)

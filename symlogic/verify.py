@@ -14,6 +14,9 @@ engine, is re-evaluated exactly against the table before it is reported. A Z3 ti
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
+import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InputError
-from .exact import float_upper, group_table, max_error, violations
+from .exact import exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
+from .params import positive_int, positive_seconds
 from .progress import Progress
 from .smt import model_define_fun, table_chunk_script
 
@@ -32,11 +36,23 @@ if TYPE_CHECKING:
     from .logic import LogicModel
     from .record import Record
 
-__all__ = ["Verdict", "verify", "counterexample_details"]
+__all__ = ["Verdict", "verify", "counterexample_details", "model_sha256"]
 
 
 def _frac_str(x: Fraction) -> str:
     return f"{x.numerator}/{x.denominator}"
+
+
+def _show(x: Fraction) -> str:
+    """A float's repr when ``x`` is that float exactly, else p/q (so no displayed bound is rounded)."""
+    f = float_upper(x)
+    return repr(f) if math.isfinite(f) and Fraction(f) == x else _frac_str(x)
+
+
+def model_sha256(lm: "LogicModel") -> str:
+    """SHA-256 of a logic model's names and exact terms: what a verdict is bound to."""
+    body = {"names": list(lm.names), "terms": [[t.kind, t.mask, float(t.coefficient).hex()] for t in lm.terms]}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def counterexample_details(lm: "LogicModel", rec: "Record", mask: int, epsilon: float | Fraction) -> dict[str, Any]:
@@ -48,17 +64,30 @@ def counterexample_details(lm: "LogicModel", rec: "Record", mask: int, epsilon: 
     return {
         "mask": int(mask),
         "present": list(mask_names(mask, rec.names)),
-        "model": float(f),
+        "model": _nearest(f),
         "model_exact": _frac_str(f),
         "recorded": float(v),
         "recorded_hex": float(v).hex(),
-        "error": float(err),
+        "error": _nearest(err),
         "error_exact": _frac_str(err),
-        "epsilon": float(eps),
-        "excess": float(err - eps),
+        "epsilon": _nearest(eps),
+        "excess": _nearest(err - eps),
         "excess_exact": _frac_str(err - eps),
         "violates": bool(err > eps),
     }
+
+
+def _parse_fraction(text: str) -> Fraction:
+    p, _, q = text.partition("/")
+    return Fraction(int(p), int(q or 1))
+
+
+def _nearest(x: Fraction) -> float:
+    """The nearest float, ±inf beyond float64's range (for display; exact values travel as p/q)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 @dataclass(frozen=True)
@@ -67,12 +96,15 @@ class Verdict:
 
     Attributes:
         holds: True only when every engine proved max_T |f(T) − v(T)| ≤ ε.
-        epsilon: the bound checked (the tightest one when none was given).
+        epsilon: the bound checked (the tightest one when none was given), rounded up to a float64
+            when it is not one, so that it is still a valid bound; ``epsilon_exact`` is its exact p/q.
         max_error: exact max error rounded up to float64; ``max_error_exact`` is its p/q.
         counterexample: details of the worst violating mask (see :func:`counterexample_details`).
         violations: how many masks violate ε (exact count).
         engines: engine → result ("unsat"/"sat"/"unknown" for z3, "holds"/"fails" for exact).
         seconds: wall time of the whole verification; ``engine_seconds`` per engine.
+        model_sha256, record_sha256: what was proven: the model (:func:`model_sha256`) and the
+            recorded table (``Record.fingerprint``). A verdict is evidence about that pair only.
     """
 
     holds: bool
@@ -88,6 +120,27 @@ class Verdict:
     support: tuple[int, ...] = ()
     rows_checked: int = 0
     explanation: str = ""
+    epsilon_exact: str = ""
+    model_sha256: str = ""
+    record_sha256: str = ""
+
+    @property
+    def status(self) -> str:
+        """"holds", "fails" (a violating mask exists) or "unknown" (not proven, no violation found)."""
+        if self.holds:
+            return "holds"
+        return "fails" if self.violations > 0 else "unknown"
+
+    @property
+    def epsilon_fraction(self) -> Fraction:
+        """The bound as the exact rational that was checked."""
+        return _parse_fraction(self.epsilon_exact) if self.epsilon_exact else Fraction(self.epsilon)
+
+    def bound_to(self, lm: "LogicModel", rec: "Record | None" = None) -> bool:
+        """Was this verdict proven for ``lm`` (and, when given, ``rec``)?"""
+        if self.model_sha256 != model_sha256(lm):
+            return False
+        return rec is None or self.record_sha256 == rec.fingerprint
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -95,9 +148,17 @@ class Verdict:
         return d
 
     def __str__(self) -> str:
-        word = "HOLDS" if self.holds else "FAILS"
+        word = {"holds": "HOLDS", "fails": "FAILS"}.get(self.status, "NOT PROVEN")
         engines = ", ".join(f"{k}: {v}" for k, v in self.engines.items())
-        return f"ε-equivalence {word}: ε = {self.epsilon:.6g}, max error = {self.max_error:.6g} ({engines})"
+        eps, err = self.epsilon_fraction, _parse_fraction(self.max_error_exact)
+        # Six digits would show ε = 1/10 and a max error of 0.1000000000000000055 both as 0.1.
+        close = eps != err and f"{float_upper(eps):.6g}" == f"{float_upper(err):.6g}"
+        show = _show if close else (lambda x: f"{float_upper(x):.6g}")
+        return f"ε-equivalence {word}: ε = {show(eps)}, max error = {show(err)} ({engines})"
+
+
+#: Z3 keeps its timeout in an unsigned 32-bit count of milliseconds (about 49 days).
+_Z3_MAX_TIMEOUT_MS = 2**32 - 1
 
 
 def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
@@ -106,7 +167,8 @@ def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
 
     ctx = z3.Context()
     solver = z3.Solver(ctx=ctx)
-    solver.set("timeout", int(timeout_s * 1000))
+    # Z3 reads a timeout of 0 ms as "no limit": never round a small positive timeout down to it.
+    solver.set("timeout", min(max(1, math.ceil(timeout_s * 1000)), _Z3_MAX_TIMEOUT_MS))
     solver.from_string(script)
     result = solver.check()
     if result == z3.sat:
@@ -115,8 +177,8 @@ def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
 
 
 def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, chunk_rows: int, timeout_s: float,
-               progress: bool | None, workers: int | None = None) -> tuple[str, int | None, int]:
-    """Run Z3 over the reduced table; returns (result, a violating mask or None, rows checked).
+               progress: bool | None, workers: int | None = None) -> tuple[str, int | None, int, int]:
+    """Run Z3 over the reduced table; returns (result, a violating mask or None, rows checked, rows in all).
 
     Chunks are independent queries; they run on ``workers`` threads (z3 releases the GIL inside
     the solver), and the first satisfiable chunk stops the rest.
@@ -159,17 +221,17 @@ def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, ch
                 queue = []
                 pending = {f: s for f, s in pending.items() if not f.cancelled()}
     if found is None:
-        return outcome, None, checked
+        return outcome, None, checked, total
     # The row violates through its largest or its smallest member; pick the worse one exactly.
     cands = [int(groups.argmax[found]), int(groups.argmin[found])]
     errs = [abs(Fraction(float(rec.values[m])) - lm.evaluate_exact(m)) for m in cands]
-    return "sat", cands[int(np.argmax(errs))], checked
+    return "sat", cands[int(np.argmax(errs))], checked, total
 
 
 def verify(
     lm: "LogicModel",
     rec: "Record",
-    epsilon: float | None = None,
+    epsilon: float | Fraction | str | None = None,
     *,
     timeout: float = 120.0,
     chunk_rows: int = 1024,
@@ -181,47 +243,67 @@ def verify(
     Args:
         lm: the logic model (its variable names must be the record's).
         rec: the recorded table.
-        epsilon: the bound; None takes the tightest bound that holds (the exact max error,
-            rounded up to the next float64).
-        timeout: seconds Z3 may spend per chunk; a timeout makes the verdict "unknown" (not holds).
-        chunk_rows: reduced-table rows per Z3 query.
+        epsilon: the bound, compared as the exact rational it denotes: a float is its dyadic
+            value, a ``Fraction`` itself, a ``Decimal`` or decimal string ("0.1") the exact
+            decimal. None takes the tightest bound that holds (the exact max error, rounded up to
+            the next float64).
+        timeout: seconds Z3 may spend per chunk (> 0); a timeout makes the verdict "unknown".
+        chunk_rows: reduced-table rows per Z3 query (≥ 1).
         workers: threads running Z3 queries at once (default: the CPU count, at most 8).
+
+    Raises:
+        InputError: different variable names, or a parameter outside its range (the message says which).
     """
+    from .logic import LogicModel
+    from .record import Record
+
     start = time.perf_counter()
+    if not isinstance(lm, LogicModel):
+        raise InputError(f"verify() proves a LogicModel, got {type(lm).__name__}; build one with "
+                         "extract(rec).logic_model() or LogicModel.from_terms(...)")
+    if not isinstance(rec, Record):
+        raise InputError(f"verify() needs the Record the model explains, got {type(rec).__name__}")
     if tuple(lm.names) != tuple(rec.names):
         raise InputError(f"the model's variables {list(lm.names)} differ from the record's {list(rec.names)}; "
                          "build the model from this record's extraction")
-    if epsilon is not None:
-        epsilon = float(epsilon)
-        if not (np.isfinite(epsilon) and epsilon >= 0):
-            raise InputError(f"epsilon must be a finite number ≥ 0, got {epsilon!r}")
+    timeout = positive_seconds(timeout, "timeout")
+    chunk_rows = positive_int(chunk_rows, "chunk_rows", "it is how many reduced rows each Z3 query holds")
+    if workers is not None:
+        workers = positive_int(workers, "workers", "pass None for the CPU count")
+    eps_exact = None if epsilon is None else exact_bound(epsilon, "epsilon")
     t0 = time.perf_counter()
     worst = max_error(lm, rec.values)
-    eps = float_upper(worst.value) if epsilon is None else epsilon
+    if eps_exact is None:  # the tightest float64 bound; the exact error itself beyond float64's range
+        tight = float_upper(worst.value)
+        eps = Fraction(tight) if math.isfinite(tight) else worst.value
+    else:
+        eps = eps_exact
     count, worst_list = violations(lm, rec.values, eps)
     exact_result = "holds" if count == 0 else "fails"
     t1 = time.perf_counter()
-    z3_result, z3_mask, rows = _z3_engine(lm, rec, eps, chunk_rows=chunk_rows, timeout_s=timeout, progress=progress,
-                                          workers=workers)
+    z3_result, z3_mask, rows, total_rows = _z3_engine(lm, rec, eps, chunk_rows=chunk_rows, timeout_s=timeout,
+                                                      progress=progress, workers=workers)
     t2 = time.perf_counter()
 
     engines = {"z3": z3_result, "exact": exact_result}
-    holds = exact_result == "holds" and z3_result == "unsat"
+    # "unsat" on fewer rows than the reduced table has would be a proof of nothing.
+    holds = exact_result == "holds" and z3_result == "unsat" and rows == total_rows and worst.value <= eps
     cex_mask = worst_list[0].mask if worst_list else z3_mask
     cex = counterexample_details(lm, rec, cex_mask, eps) if cex_mask is not None else None
     if cex is not None and not cex["violates"]:
         cex = None  # never report a mask that does not re-check as a violation
+    shown = _show(eps)
     if holds:
-        why = f"proven: no mask has |f − v| > ε = {eps!r} (Z3 unsat over {rows} reduced rows; exact check of all {rec.values.shape[0]} masks)"
+        why = f"proven: no mask has |f − v| > ε = {shown} (Z3 unsat over {rows} reduced rows; exact check of all {rec.values.shape[0]} masks)"
     elif z3_result == "unknown":
         why = "not proven: Z3 returned unknown (timeout); raise `timeout` to decide"
-    elif (exact_result == "fails") != (z3_result == "sat"):
-        why = f"engines disagree (z3: {z3_result}, exact: {exact_result}); treated as not proven"
+    elif (exact_result == "fails") != (z3_result == "sat") or (z3_result == "unsat" and rows != total_rows):
+        why = f"engines disagree (z3: {z3_result} on {rows} of {total_rows} rows, exact: {exact_result}); treated as not proven"
     else:
-        why = f"{count} masks violate ε = {eps!r}; worst at mask {cex_mask}"
+        why = f"{count} masks violate ε = {shown}; worst at mask {cex_mask}"
     return Verdict(
         holds=holds,
-        epsilon=eps,
+        epsilon=float_upper(eps),
         max_error=worst.as_float_upper(),
         max_error_exact=_frac_str(worst.value),
         max_error_mask=worst.mask,
@@ -233,4 +315,7 @@ def verify(
         support=mask_bits(lm.support_mask),
         rows_checked=rows,
         explanation=why,
+        epsilon_exact=_frac_str(eps),
+        model_sha256=model_sha256(lm),
+        record_sha256=rec.fingerprint,
     )

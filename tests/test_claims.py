@@ -33,6 +33,7 @@ from symlogic.claims import (
 from symlogic.claims.z3model import OptimumResult, Z3Model
 from symlogic.errors import ClaimSyntaxError, InputError
 from symlogic.logic import LogicModel
+from symlogic.verify import verify
 from symlogic.record import Record
 
 # ---- brute-force reference ---------------------------------------------------------------------
@@ -433,7 +434,8 @@ def _noisy(lm: LogicModel, delta: float, seed: int = 0) -> tuple[Record, Fractio
 
 def test_epsilon_route_carries_claims_to_the_network(lm4: LogicModel) -> None:
     rec, eps = _noisy(lm4, 0.01)
-    verdict = SimpleNamespace(holds=True, epsilon=float(eps))
+    verdict = verify(lm4, rec, float(eps))  # a real verdict: bound to lm4 and rec (see test_soundness_review)
+    assert verdict.holds
     res = check("present(a) & present(b) & absent(c) -> output >= 1.7", lm4, epsilon=verdict)
     assert res.holds and res.route.startswith("model + proven ε = ") and res.route.endswith("network claim")
     assert check("present(a) & present(b) & absent(c) -> output >= 1.7", rec).holds
@@ -454,7 +456,9 @@ def test_epsilon_route_carries_claims_to_the_network(lm4: LogicModel) -> None:
         assert res.holds == brute(parse_claim(text), rec_value(rec), rec.names)[0] and res.status in ("holds", "fails")
     assert "ignored" in check("output >= -100", rec, epsilon=0.1).explanation
     with pytest.raises(InputError, match="does not hold"):
-        check("output >= 0", lm4, epsilon=SimpleNamespace(holds=False, epsilon=0.001))
+        check("output >= 0", lm4, epsilon=verify(lm4, rec, 0.001))
+    with pytest.raises(InputError, match="symlogic Verdict"):  # duck-typed verdicts are bound to nothing
+        check("output >= 0", lm4, epsilon=SimpleNamespace(holds=True, epsilon=0.001))
 
 
 # ---- properties ----------------------------------------------------------------------------------
@@ -548,7 +552,7 @@ def test_property_epsilon_route_is_sound(data: st.DataObject) -> None:
     lm = data.draw(_models(n))
     rec, eps = _noisy(lm, data.draw(st.sampled_from([0.0, 0.01, 0.1])), seed=data.draw(st.integers(0, 5)))
     claim = data.draw(_claims(n, max_order=False))
-    res = check(claim, lm, epsilon=SimpleNamespace(holds=True, epsilon=float(eps)))
+    res = check(claim, lm, epsilon=verify(lm, rec, float(eps)))
     truth, _ = brute(claim, rec_value(rec), rec.names)
     assert res.status in ("holds", "fails", "undecided", "unknown")
     if res.holds:
@@ -559,7 +563,8 @@ def test_property_epsilon_route_is_sound(data: st.DataObject) -> None:
 
 def test_epsilon_route_refutes_when_the_model_breaks_the_claim_by_more_than_epsilon(lm4: LogicModel) -> None:
     rec, eps = _noisy(lm4, 0.01)
-    verdict = SimpleNamespace(holds=True, epsilon=float(eps))
+    verdict = verify(lm4, rec, float(eps))  # a real verdict: bound to lm4 and rec (see test_soundness_review)
+    assert verdict.holds
     # min f under the condition is 1.75, so f < 1.9 − ε there: the network's output is below 1.9.
     res = check("present(a) & present(b) & absent(c) -> output >= 1.9", lm4, epsilon=verdict)
     assert res.status == "fails" and res.route.endswith("network claim") and "margin" in res.explanation

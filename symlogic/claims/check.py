@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError
+from ..params import nonnegative_int, positive_seconds
 from .grammar import (
     Absent,
     And,
@@ -162,6 +163,8 @@ def _fraction_str(fr: Fraction) -> str:
 def _fmt(fr: Fraction) -> str:
     """A readable value: the nearest float, plus the exact p/q when the float is not exact."""
     f = _to_float(fr)
+    if not math.isfinite(f):
+        return f"{f!r} (beyond float64; exactly {_fraction_str(fr)})"
     return repr(f) if Fraction(f) == fr else f"{f!r} (exactly {_fraction_str(fr)})"
 
 
@@ -203,8 +206,9 @@ class _Vals:
 
     def minus(self, other: "_Vals") -> "_Vals":
         """self − other, entry by entry (both over the same index space)."""
-        d = self.approx - other.approx
-        err = np.abs(d) * 2.0**-52 + self.err + other.err
+        with np.errstate(over="ignore", invalid="ignore"):  # overflowed entries fall to the exact path
+            d = self.approx - other.approx
+            err = np.abs(d) * 2.0**-52 + self.err + other.err
         num = None
         if self.num is not None and other.num is not None and self.den == other.den:
             num = self.num - other.num
@@ -239,9 +243,14 @@ class _Vals:
         e = np.broadcast_to(np.asarray(self.err, dtype=np.float64), a.shape)
         if not np.any(e):
             return self.exact_at(int(np.argmin(a)))
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             bound = float(np.min(a + e))
-            cand = np.flatnonzero(a - e <= bound + abs(bound) * 2.0**-40 + 2.0**-1060)
+            # Near float64's limit a ± e overflows (inf − inf = NaN): every entry is then a
+            # candidate and the exact values decide.
+            if not math.isfinite(bound):
+                cand = np.arange(a.shape[0])
+            else:
+                cand = np.flatnonzero(~(a - e > bound + abs(bound) * 2.0**-40 + 2.0**-1060))
         values = [self.exact_at(int(i)) for i in cand]
         return min(values) if sense == "min" else max(values)
 
@@ -518,26 +527,35 @@ def _record_max_order(rec: "Record", k: int) -> _Outcome:
     if n == 0:
         return _Outcome("holds", "there are no variables, hence no concepts", values={"max_salient_order": 0})
     values = rec.values
-    approx = np.asarray(and_interactions(values), dtype=np.float64)
-    err = np.asarray(subset_sum(np.abs(values)), dtype=np.float64) * ((n + 2) * 2.0**-52)
+    # Salience is scale-free, so the float pass runs on the table times 2^−shift, small enough
+    # that no sum of 2^n entries overflows; values that underflow on the way cost at most
+    # 2^−1074 each, added to the error bound. Exact values are of the table itself, rescaled.
+    peak = float(np.max(np.abs(values), initial=0.0))
+    shift = max(0, int(np.frexp(peak)[1]) - (1000 - n)) if peak > 0 else 0
+    scaled = np.ldexp(values, -shift) if shift else values
+    approx = np.asarray(and_interactions(scaled), dtype=np.float64)
+    err = np.asarray(subset_sum(np.abs(scaled)), dtype=np.float64) * ((n + 2) * 2.0**-52) + (2.0**(n - 1073) if shift else 0.0)
     masks = np.arange(values.shape[0], dtype=np.int64)
     order = _popcount(masks)
     cache: dict[int, Fraction] = {}
+    unit = Fraction(2) ** shift
 
     def exact(s: int) -> Fraction:
+        """I(S) of the table itself, exactly."""
         if s not in cache:
             subs, sign = _submasks(s)
             cache[s] = exact_signed_sum(values[subs], sign)
         return cache[s]
 
     nz = masks[1:]
-    mag = _Vals(np.abs(approx[1:]), err[1:], lambda j: abs(exact(int(nz[j]))))
+    mag = _Vals(np.abs(approx[1:]), err[1:], lambda j: abs(exact(int(nz[j]))) / unit)
     m_top = mag.extreme("max")
     tau = SALIENCE * m_top
     if m_top == 0:
         return _Outcome("holds", "every interaction of a non-empty set is 0: no concept is salient", values={"max_salient_order": 0})
     sal_masks = nz[mag.decide(">=", tau)]
     top_order = int(order[sal_masks].max()) if sal_masks.size else 0
+    tau, m_top = tau * unit, m_top * unit  # back to the table's own scale for the reader
     values_out = {"max_salient_order": top_order, "tau": _to_float(tau), "max_abs_interaction": _to_float(m_top), "salient": int(sal_masks.size)}
     tail = f"(τ = 0.05·max|I| = {_fmt(tau)}, {sal_masks.size} salient sets of {values.shape[0] - 1})"
     if top_order <= k:
@@ -821,35 +839,35 @@ def _with_margin(claim: Claim, eps: Fraction) -> Claim | None:
     return None
 
 
-def _epsilon_of(epsilon: Any) -> tuple[Fraction, str] | None:
-    """ε as an exact rational and how we know it ("proven" from a verdict, "given" as a number)."""
+def _epsilon_of(epsilon: Any, lm: "LogicModel", rec: "Record | None") -> tuple[Fraction, str] | None:
+    """ε as an exact rational and how we know it ("proven" from a verdict, "given" as a number).
+
+    A verdict counts only for the model (and record) it was proven for: a proof about another
+    model bounds nothing here. A number is taken as the exact rational it denotes
+    (:func:`symlogic.exact.exact_bound`): rounding 1/10 to the float 0.1 would move a margin.
+    """
+    from ..exact import exact_bound
+    from ..verify import Verdict
+
     if epsilon is None:
         return None
-    if hasattr(epsilon, "holds") and hasattr(epsilon, "epsilon"):
+    if isinstance(epsilon, Verdict):
         if not epsilon.holds:
             raise InputError(
                 f"the verdict passed as epsilon does not hold (|f − v| ≤ {epsilon.epsilon!r} fails somewhere), "
                 "so it proves nothing; pass a verdict that holds, or check the claim on the record"
             )
-        eps, how = float(epsilon.epsilon), "proven"
-    else:
-        try:
-            eps, how = float(epsilon), "given"
-        except (TypeError, ValueError):
-            raise InputError(f"epsilon must be a number or a verdict with .holds and .epsilon, got {epsilon!r}") from None
-    if not math.isfinite(eps) or eps < 0:
-        raise InputError(f"epsilon must be a finite number ≥ 0, got {eps!r}")
-    if how == "given":
-        # Keep an exact rational exact (e.g. a verdict's max_error_exact as a Fraction): float()
-        # may round it *down*, and a margin below the true bound proves false network claims.
-        try:
-            exact = Fraction(epsilon)
-        except (TypeError, ValueError):
-            exact = Fraction(eps)  # e.g. numpy float32: its float64 value is exact
-        if exact < 0:
-            raise InputError(f"epsilon must be a finite number ≥ 0, got {epsilon!r}")
-        return exact, how
-    return Fraction(eps), how
+        if not epsilon.bound_to(lm, rec):
+            what = "model" if not epsilon.bound_to(lm) else "record"
+            raise InputError(
+                f"the verdict passed as epsilon was proven for another {what} (its {what} SHA-256 differs), so it "
+                f"does not bound this {what}'s error; pass verify(model, record) for this model and record"
+            )
+        return epsilon.epsilon_fraction, "proven"
+    if hasattr(epsilon, "holds") and hasattr(epsilon, "epsilon"):
+        raise InputError(f"epsilon must be a number or a symlogic Verdict, got a {type(epsilon).__name__}; "
+                         "a verdict must come from verify() so that it is bound to its model and record")
+    return exact_bound(epsilon, "epsilon"), "given"
 
 
 def _split_target(target: Any, record: Any) -> tuple["Record | None", "LogicModel | None"]:
@@ -916,6 +934,8 @@ def check(
         True
     """
     start = time.perf_counter()
+    timeout = positive_seconds(timeout, "timeout")
+    enumerate_limit = nonnegative_int(enumerate_limit, "enumerate_limit", "it is how many variables may be enumerated")
     parsed = claim if isinstance(claim, Claim) else parse_claim(claim)
     rec, lm = _split_target(target, record)
     names = (lm if lm is not None else rec).names  # type: ignore[union-attr]
@@ -928,7 +948,7 @@ def check(
         if epsilon is not None:
             notes.append("(epsilon was ignored: a record is checked exactly, with no model in between.)")
     else:
-        eps = _epsilon_of(epsilon)
+        eps = _epsilon_of(epsilon, lm, rec)
         if eps is not None and rec is not None:
             _confirm_epsilon(lm, rec, eps[0])
         if eps is None and rec is not None:
@@ -977,9 +997,9 @@ def _verified_epsilon(lm: "LogicModel", rec: "Record", notes: list[str]) -> tupl
         notes.append("(symlogic.verify is unavailable, so the claim was decided on the record directly.)")
         return None
     verdict = verify(lm, rec)
-    if not getattr(verdict, "holds", False):
+    if not verdict.holds:
         return None
-    return Fraction(float(verdict.epsilon)), "proven"
+    return verdict.epsilon_fraction, "proven"
 
 
 def _network_claim(

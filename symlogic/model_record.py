@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .errors import InputError
-from .record import Record, _default_batch_size, record
+from .record import Record, _callable_identity, _default_batch_size, _module_identity, record
 
 __all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint", "eval_mode",
            "predicted_class"]
@@ -211,7 +211,9 @@ def record_model(
         variables: which input elements each variable controls (see :func:`variable_membership`).
         target: the class whose output is recorded (default: the model's prediction on ``x``).
         output: "log-odds" (default), "logit", "prob", or a callable on the raw outputs.
-        names, batch_size, device, checkpoint, progress: as in :func:`symlogic.record`.
+        names, batch_size, device, checkpoint, progress: as in :func:`symlogic.record`; a checkpoint
+            is bound to the input, baseline, variables, model (structure and parameters, or a
+            callable's code), output definition and target.
         baseline_name: a description of the baseline to keep in the record.
     """
     if not (callable(output) or output in OUTPUTS):
@@ -257,10 +259,15 @@ def record_model(
             assert kept is not None
             return run(kept(start, stop))
 
+        key = None
+        if checkpoint is not None:  # what the table depends on; record() also reruns a finished batch on resume
+            model_id = _module_identity(model, model_fp) if is_module else _callable_identity(model)
+            output_id = output if isinstance(output, str) else _callable_identity(output)
+            key = f"{input_fp}|{tensor_fingerprint(member)}|{model_id}|{output_id}|{target}"
         rec = record(
             fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
             batch_fn=aligned_fn if kept is not None else None,
-            checkpoint_key=f"{input_fp}|{tensor_fingerprint(member)}|{model_fp or ''}|{_output_name(output)}|{target}",
+            checkpoint_key=key,
             progress=progress,
             output=_output_name(output),
             baseline=baseline_name or _describe_baseline(base_t),

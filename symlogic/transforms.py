@@ -1,4 +1,4 @@
-"""Set-function transforms as O(n·2^n) butterflies (THEORY §2, §3).
+"""Set-function transforms as O(n·2^n) butterflies (docs/theory.md §2, §3).
 
 Every function here takes a table whose *last* axis has length 2^n, indexed by a mask whose bit i
 is variable i, and returns a new table of the same shape and kind: numpy in, numpy out; torch in,
@@ -16,10 +16,17 @@ Definitions (T, S ⊆ N = {0, …, n−1}):
   so that u(T) = I_or(∅) + Σ_{S≠∅, S∩T≠∅} I_or(S); ``or_values`` is its inverse.
 - ``or_sum`` (O) and ``or_sum_transpose`` (Oᵀ): the OR-atom operator of the sparse split,
   (Oo)(T) = Σ_{S≠∅, S∩T≠∅} o(S) and (Oᵀy)(S) = Σ_{T∩S≠∅} y(T), with (Oᵀy)(∅) = 0.
+
+A sum over 2^n entries can overflow where every entry is finite (n = 4 and values near 1e308).
+With ``check_finite=True`` (the default) a result holding NaN or ±inf is refused with an
+:class:`~symlogic.errors.InputError` that says whether the input already held one or the sums
+overflowed, and how to rescale; ``check_finite=False`` returns the IEEE result as is (for solver
+loops that check their own numbers, and for callers that decide overflowed entries exactly).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
 import numpy as np
@@ -55,6 +62,50 @@ def n_from_length(length: int) -> int:
     return length.bit_length() - 1
 
 
+def _all_finite(x: Table) -> bool:
+    """Whether every entry of a float table is finite: one sum (finite sum ⇒ finite entries),
+    and an entry-wise pass only when that sum is not finite (it may just have overflowed)."""
+    if isinstance(x, torch.Tensor):
+        if not x.is_floating_point():
+            return True
+        return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.floating):
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(arr.sum())) or bool(np.isfinite(arr).all())
+
+
+def _largest(x: Table) -> float:
+    """max|x| as a Python float (for messages)."""
+    if isinstance(x, torch.Tensor):
+        return float(x.detach().abs().max()) if x.numel() else 0.0
+    arr = np.asarray(x)
+    return float(np.abs(arr).max()) if arr.size else 0.0
+
+
+def _require_finite(out: Table, x: Table, what: str, n: int | None = None) -> Table:
+    """``out`` if it is all finite; else an :class:`InputError` on whether the input ``x`` held
+    NaN/inf already or the sums (over up to 2^n entries; n from ``out`` by default) overflowed,
+    with the power of two to divide by."""
+    if _all_finite(out):
+        return out
+    if not _all_finite(x):
+        raise InputError(f"{what}: the table holds NaN or infinite entries; pass finite numbers")
+    if isinstance(out, torch.Tensor):
+        dtype, top = str(out.dtype).removeprefix("torch."), float(torch.finfo(out.dtype).max)
+    else:
+        dtype, top = str(out.dtype), float(np.finfo(out.dtype).max)
+    big = _largest(x)
+    k = math.frexp(big)[1] if big > 0 else 0
+    n = int(out.shape[-1]).bit_length() - 1 if n is None else n
+    raise InputError(
+        f"{what}: sums over up to 2^{n} entries of a table whose largest magnitude is {big:.4g} overflow "
+        f"{dtype} (largest {top:.4g}); rescale the table by a power of two, e.g. numpy.ldexp(table, -{k}) "
+        f"(exact: a power of two changes no mantissa bit), and scale the result back by 2^{k}"
+    )
+
+
 def _working_copy(x: Table) -> tuple[Table, int]:
     """A float copy of ``x`` to transform in place, and n. Integers become float64."""
     if isinstance(x, torch.Tensor):
@@ -80,41 +131,48 @@ def _butterfly(x: Table, *, upward: bool, sign: int) -> Table:
 
 
 def _butterfly_inplace(y: Table, n: int, *, upward: bool, sign: int) -> Table:
-    """:func:`_butterfly` on a table we own (modified and returned)."""
+    """:func:`_butterfly` on a table we own (modified and returned). Overflow gives ±inf quietly:
+    the public functions decide what to do with it (``check_finite``)."""
     lead = tuple(y.shape[:-1])
-    for i in range(n):
-        view = y.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))
-        lo, hi = view[..., 0, :], view[..., 1, :]
-        if upward:
-            if sign > 0:
-                hi += lo
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(n):
+            view = y.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))
+            lo, hi = view[..., 0, :], view[..., 1, :]
+            if upward:
+                if sign > 0:
+                    hi += lo
+                else:
+                    hi -= lo
+            elif sign > 0:
+                lo += hi
             else:
-                hi -= lo
-        elif sign > 0:
-            lo += hi
-        else:
-            lo -= hi
+                lo -= hi
     return y
 
 
-def subset_sum(x: Table) -> Table:
+def _checked(out: Table, x: Table, what: str, check_finite: bool) -> Table:
+    """``out``, refused by :func:`_require_finite` when ``check_finite`` and it is not all finite."""
+    return _require_finite(out, x, what) if check_finite else out
+
+
+def subset_sum(x: Table, *, check_finite: bool = True) -> Table:
     """Zeta transform (Zx)(T) = Σ_{S⊆T} x(S): from AND coefficients to values."""
-    return _butterfly(x, upward=True, sign=+1)
+    return _checked(_butterfly(x, upward=True, sign=+1), x, "subset_sum", check_finite)
 
 
-def mobius(x: Table) -> Table:
+def mobius(x: Table, *, check_finite: bool = True) -> Table:
     """Möbius transform (Mx)(S) = Σ_{T⊆S} (−1)^{|S|−|T|} x(T): inverse of :func:`subset_sum`."""
-    return _butterfly(x, upward=True, sign=-1)
+    return _checked(_butterfly(x, upward=True, sign=-1), x, "the Möbius transform", check_finite)
 
 
-def superset_sum(y: Table) -> Table:
+def superset_sum(y: Table, *, check_finite: bool = True) -> Table:
     """(Zᵀy)(S) = Σ_{T⊇S} y(T): the transpose of :func:`subset_sum` (the dual's AND operator)."""
-    return _butterfly(y, upward=False, sign=+1)
+    return _checked(_butterfly(y, upward=False, sign=+1), y, "superset_sum", check_finite)
 
 
-def superset_mobius(y: Table) -> Table:
+def superset_mobius(y: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`superset_sum`."""
-    return _butterfly(y, upward=False, sign=-1)
+    return _checked(_butterfly(y, upward=False, sign=-1), y, "superset_mobius", check_finite)
 
 
 def reverse_masks(x: Table) -> Table:
@@ -124,18 +182,18 @@ def reverse_masks(x: Table) -> Table:
     return np.asarray(x)[..., ::-1]
 
 
-def and_interactions(values: Table) -> Table:
-    """AND (Harsanyi) interactions I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T) (THEORY §2)."""
-    return mobius(values)
+def and_interactions(values: Table, *, check_finite: bool = True) -> Table:
+    """AND (Harsanyi) interactions I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T) (docs/theory.md §2)."""
+    return _checked(_butterfly(values, upward=True, sign=-1), values, "the AND interactions", check_finite)
 
 
-def and_values(interactions: Table) -> Table:
+def and_values(interactions: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`and_interactions`: v(T) = Σ_{S⊆T} I_and(S)."""
-    return subset_sum(interactions)
+    return _checked(_butterfly(interactions, upward=True, sign=+1), interactions, "and_values", check_finite)
 
 
-def or_interactions(values: Table) -> Table:
-    """OR interactions: I_or(S) = −(M u_rev)(S) for S ≠ ∅ and I_or(∅) = u(∅) (THEORY §2).
+def or_interactions(values: Table, *, check_finite: bool = True) -> Table:
+    """OR interactions: I_or(S) = −(M u_rev)(S) for S ≠ ∅ and I_or(∅) = u(∅) (docs/theory.md §2).
 
     With this convention u(T) = I_or(∅) + Σ_{S≠∅, S∩T≠∅} I_or(S) for every mask T: OR terms fire
     when any of their variables is present, and the ∅ entry is the constant.
@@ -149,33 +207,40 @@ def or_interactions(values: Table) -> Table:
     else:
         np.negative(out, out=out)
     out[..., 0] = first
-    return out
+    return _checked(out, values, "the OR interactions", check_finite)
 
 
-def or_values(interactions: Table) -> Table:
+def or_values(interactions: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`or_interactions`: u(T) = I(∅) + Σ_{S≠∅, S∩T≠∅} I(S)."""
     table, _ = _working_copy(interactions)
-    return or_sum(table) + table[..., :1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = or_sum(table, check_finite=False) + table[..., :1]
+    return _checked(out, interactions, "or_values", check_finite)
 
 
-def or_sum(o: Table) -> Table:
+def or_sum(o: Table, *, check_finite: bool = True) -> Table:
     """(Oo)(T) = Σ_{S≠∅, S∩T≠∅} o(S); the ∅ entry of ``o`` is ignored.
 
     Uses OR_S(T) = 1 − 1[S ⊆ N∖T]: (Oo)(T) = Z(o')(N) − Z(o')(N∖T) with o' = o, o'(∅) = 0.
     """
-    z, _ = _working_copy(o)
+    z, n = _working_copy(o)
     z[..., 0] = 0
-    z = subset_sum(z)
-    return z[..., -1:] - reverse_masks(z)
+    z = _butterfly_inplace(z, n, upward=True, sign=+1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = z[..., -1:] - reverse_masks(z)
+    if not check_finite or _all_finite(out):
+        return out
+    used = o[..., 1:] if isinstance(o, torch.Tensor) else np.asarray(o)[..., 1:]  # the ∅ entry is ignored
+    return _require_finite(out, used, "or_sum")
 
 
-def or_sum_transpose(y: Table) -> Table:
+def or_sum_transpose(y: Table, *, check_finite: bool = True) -> Table:
     """(Oᵀy)(S) = Σ_{T: T∩S≠∅} y(T) for S ≠ ∅, and 0 at ∅: the dual's OR operator.
 
     Σ_{T∩S≠∅} y(T) = Σ_T y(T) − Σ_{T⊆N∖S} y(T) = total − (Zy)(N∖S).
     """
-    z = subset_sum(y)
-    total = z[..., -1:]
-    out = total - reverse_masks(z)
+    z = _butterfly(y, upward=True, sign=+1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = z[..., -1:] - reverse_masks(z)
     out[..., 0] = 0
-    return out
+    return _checked(out, y, "or_sum_transpose", check_finite)

@@ -1,8 +1,14 @@
-"""The reference SGD extraction (THEORY §3) and the Extraction result object.
+"""The reference SGD extraction (docs/theory.md §3) and the Extraction result object.
 
 Independent references built here: the interaction matrices from their definitions, torch
 autograd for gradients, and a small dense LP (scipy/HiGHS) for the exact L1 optimum, so that
 "the SGD never beats the optimum" is checked against a number computed another way.
+
+The SGD steps along sign(I), so one rounding difference that flips a sign (another CPU, BLAS or
+precision) changes the trajectory within a few steps. No test here asserts where a long run
+ends: long runs are checked for what holds on every run (|q| ≤ ζ, universal matching, L1 ≥ the
+LP optimum), and the steps themselves against an independent replay over ≤ 5 steps only, where
+every |I| met stays far from 0 (checked) so that rounding cannot flip a sign.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from scipy.optimize import linprog
 
 from symlogic import InputError, Record
 from symlogic.extraction import Extraction, extract
-from symlogic.extraction.reference import _loss_gradient, reference_loss, reference_sgd
+from symlogic.extraction.reference import DTYPES, _loss_gradient, reference_loss, reference_sgd
 
 # --------------------------------------------------------------------------------------------
 # Independent references
@@ -49,7 +55,7 @@ def table(n: int, f) -> np.ndarray:
 
 
 def lp_optimum(v: np.ndarray, zeta: float, count_empty: bool = True) -> float:
-    """min Σ|a_S| + Σ_{S≠∅}|o_S| s.t. Z a + A0 o = v + q, |q| ≤ ζ (THEORY §3, basis pursuit)."""
+    """min Σ|a_S| + Σ_{S≠∅}|o_S| s.t. Z a + A0 o = v + q, |q| ≤ ζ (docs/theory.md §3, basis pursuit)."""
     size = v.shape[0]
     z, _, a0, _ = _matrices(size.bit_length() - 1)
     a0 = a0[:, 1:]
@@ -75,7 +81,7 @@ MAXPLUS = table(3, lambda x: max(x[0], x[1]) + x[2])
 
 
 # --------------------------------------------------------------------------------------------
-# Ground truth of THEORY §6 (checks the LP used as a reference below)
+# Ground truth of docs/theory.md §6 (checks the LP used as a reference below)
 
 
 @pytest.mark.parametrize(
@@ -136,52 +142,89 @@ def test_reference_loss_equals_matrix_loss(rng):
     assert reference_loss(v, gamma, q) == pytest.approx(expected, rel=1e-13)
 
 
-@pytest.mark.parametrize("niter", [2, 3, 7])
+def _replay(v: np.ndarray, zeta: float, lr: float, niter: int, dtype: str):
+    """The published procedure, independently: explicit matrices, autograd and torch.optim.SGD in ``dtype``.
+
+    Returns γ and q (as float64), the loss at each evaluation, and the smallest |I| met on the way.
+    """
+    _, m, _, i_or = _matrices(v.shape[0].bit_length() - 1)
+    tdt = getattr(torch, dtype)
+    m_t, i_or_t, v_t = (torch.tensor(x, dtype=tdt) for x in (m, i_or, v))
+    gamma = torch.zeros_like(v_t, requires_grad=True)
+    q = torch.zeros_like(v_t, requires_grad=True)
+    opt = torch.optim.SGD([gamma, q], lr=0.0, momentum=0.9)
+    rates = np.logspace(np.log10(lr), np.log10(lr / 10), niter)
+    losses, margin = [], np.inf
+    for it in range(niter):
+        with torch.no_grad():
+            q.clamp_(-zeta, zeta)
+        w = 0.5 * (v_t + q)
+        i_and, i_o = m_t @ (w + gamma), i_or_t @ (w - gamma)
+        loss = i_and.abs().sum() + i_o.abs().sum()
+        losses.append(loss.item())
+        margin = min(margin, torch.cat([i_and, i_o]).abs().min().item())
+        if it + 1 < niter:
+            opt.zero_grad()
+            opt.param_groups[0]["lr"] = float(rates[it])
+            loss.backward()
+            opt.step()
+    return gamma.detach().double().numpy(), q.detach().double().numpy(), np.array(losses), margin
+
+
+@pytest.mark.parametrize("niter", [1, 2, 3, 6])  # at most 5 steps
 @pytest.mark.parametrize("device", [None, "cpu"])
-def test_sgd_steps_follow_the_published_schedule(niter, device):
-    """Replay SGD (momentum 0.9, lr log-linear to lr/10, clamp q before each evaluation) with autograd."""
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sgd_steps_follow_the_published_schedule(niter, device, dtype):
+    """The first ≤ 5 steps (momentum 0.9, lr log-linear to lr/10, clamp q before each evaluation)
+    equal an independent torch.optim replay in the same precision, to its rounding."""
     rng = np.random.default_rng(niter)
     v = rng.normal(size=16)
-    lr, zeta = 3e-3, 0.01  # large enough that q hits the box within a few steps
+    lr, zeta = 3e-3, 2.0**-7  # q hits the box within a few steps; ζ is a float32, so both clamp alike
+    gamma, q, losses, margin = _replay(v, zeta, lr, niter, dtype)
+    assert margin > 1e-4  # every |I| is ~100× the float32 rounding of these sums: no sign can flip
     _, m, _, i_or = _matrices(4)
-    m_t, i_or_t = torch.tensor(m), torch.tensor(i_or)
-    rates = np.logspace(np.log10(lr), np.log10(lr / 10), niter)
-    gamma, q = np.zeros(16), np.zeros(16)
-    buf_g, buf_q = np.zeros(16), np.zeros(16)
-    for it in range(niter - 1):
-        q = np.clip(q, -zeta, zeta)
-        g = torch.tensor(gamma, requires_grad=True)
-        qq = torch.tensor(q, requires_grad=True)
-        w = 0.5 * (torch.tensor(v) + qq)
-        ((m_t @ (w + g)).abs().sum() + (i_or_t @ (w - g)).abs().sum()).backward()
-        buf_g = 0.9 * buf_g + g.grad.numpy()
-        buf_q = 0.9 * buf_q + qq.grad.numpy()
-        gamma = gamma - rates[it] * buf_g
-        q = q - rates[it] * buf_q
-    q = np.clip(q, -zeta, zeta)
     w = 0.5 * (v + q)
-    and_ref, or_ref = m @ (w + gamma), i_or @ (w - gamma)
+    and_ref, or_ref = m @ (w + gamma), i_or @ (w - gamma)  # float64, from the replay's γ and q
     loss_ref = np.abs(and_ref).sum() + np.abs(or_ref).sum()
     and_ref[0] += or_ref[0]
     or_ref[0] = 0.0
 
-    sol = reference_sgd(v, zeta, lr=lr, niter=niter, device=device)
+    sol = reference_sgd(v, zeta, lr=lr, niter=niter, dtype=dtype, device=device)
+    tol = {"float64": 1e-11, "float32": 1e-5}[dtype]
     if niter >= 3:
         assert np.max(np.abs(sol.q)) == zeta  # the clamp was exercised
-    np.testing.assert_allclose(sol.q, q, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(sol.and_, and_ref, rtol=0, atol=1e-11)
-    np.testing.assert_allclose(sol.or_, or_ref, rtol=0, atol=1e-11)
-    assert sol.reference_loss == pytest.approx(loss_ref, rel=1e-12)
-    assert sol.objective == pytest.approx(np.abs(and_ref).sum() + np.abs(or_ref).sum(), rel=1e-12)
-    assert sol.iterations == niter
+    np.testing.assert_allclose(sol.losses, losses, rtol=tol, atol=0)
+    np.testing.assert_allclose(sol.q, q, rtol=0, atol=tol * 1e-2)
+    np.testing.assert_allclose(sol.and_, and_ref, rtol=0, atol=tol)
+    np.testing.assert_allclose(sol.or_, or_ref, rtol=0, atol=tol)
+    assert sol.reference_loss == pytest.approx(loss_ref, rel=tol)
+    assert sol.objective == pytest.approx(np.abs(and_ref).sum() + np.abs(or_ref).sum(), rel=tol)
+    assert sol.iterations == niter and sol.dtype == dtype and sol.losses.shape == (niter,)
+    for x in (sol.and_, sol.or_, sol.q, sol.losses):
+        assert x.dtype == np.float64
+    if dtype == "float32":  # the steps really ran in float32
+        assert np.array_equal(sol.q.astype(np.float32), sol.q)
+        assert np.array_equal(sol.losses.astype(np.float32), sol.losses)
 
 
-def test_numpy_and_torch_paths_agree():
-    a = reference_sgd(X3, 0.12, lr=1e-4, niter=300)
-    b = reference_sgd(X3, 0.12, lr=1e-4, niter=300, device="cpu")
-    for x, y in ((a.and_, b.and_), (a.or_, b.or_), (a.q, b.q)):
-        np.testing.assert_allclose(x, y, rtol=0, atol=1e-12)
-    assert a.objective == pytest.approx(b.objective, rel=1e-12)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_first_step_on_a_sparse_table_raises_the_loss(dtype):
+    """The published method's first step can go up (docs/comparison.md, "The reference SGD").
+
+    At γ = q = 0, 498 of the 512 interactions of X3 are exactly 0; sign(0) = 0 leaves them out of
+    the gradient g, but the step −lr·g moves all of them off 0, so the loss changes by
+    lr·(Σ_{I=0} |A g| − |g|²) > 0, A being the map (γ, q) ↦ (I_and, I_or).
+    """
+    _, m, _, i_or = _matrices(8)
+    a = np.block([[m, 0.5 * m], [-i_or, 0.5 * i_or]])
+    i0 = np.concatenate([m @ (X3 / 2), i_or @ (X3 / 2)])
+    g = a.T @ np.sign(i0)
+    rise = np.abs(a @ g)[i0 == 0].sum() - g @ g
+    assert np.count_nonzero(i0 == 0) == 498 and rise == pytest.approx(7292.0, abs=1e-6)
+    sol = reference_sgd(X3, 0.12, lr=1e-5, niter=2, dtype=dtype)  # one step, at lr 1e-5
+    assert sol.losses[0] == pytest.approx(7.0, abs=1e-12)
+    # in float32 each new interaction (~1e-4) carries the rounding of w ≈ 1 (~1e-7 an entry, up to 256 entries)
+    assert sol.losses[1] - sol.losses[0] == pytest.approx(1e-5 * rise, rel={"float64": 1e-9, "float32": 1e-2}[dtype])
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,34 +249,43 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name, v, lr, niter", CASES, ids=[c[0] for c in CASES])
-def test_reference_result_is_feasible_and_never_beats_the_optimum(name, v, lr, niter):
+def test_reference_result_is_feasible_and_never_beats_the_optimum(name, v, lr, niter, dtype):
+    """What holds on every run: |q| ≤ ζ, universal matching, L1 ≥ the LP optimum.
+
+    Not where the run ends: whether it ends below its start depends on the machine's rounding.
+    """
     zeta = 0.04 * abs(v[-1] - v[0])
     optimum = lp_optimum(v, zeta)
-    ext = extract(Record.from_table(v), method="reference", lr=lr, niter=niter)
+    ext = extract(Record.from_table(v), method="reference", lr=lr, niter=niter, dtype=dtype)
     assert ext.method == "reference" and ext.lower_bound is None and ext.gap is None and ext.certificate is None
     assert ext.zeta == zeta and ext.settings["niter"] == niter and ext.settings["lr"] == lr
+    assert ext.settings["dtype"] == dtype
     _check_solution(v, zeta, ext.and_, ext.or_, ext.q, ext.objective)
     assert ext.matching_error() <= 1e-12 * max(1.0, ext.objective)
     np.testing.assert_allclose(ext.reconstruct(), v + ext.q, rtol=0, atol=1e-12 * max(1.0, ext.objective))
     assert ext.objective >= optimum - 1e-9
-    start = extract(Record.from_table(v), method="reference", lr=lr, niter=1).objective
-    assert ext.objective < start  # the run made progress, so the bound above is not vacuous
+    start = extract(Record.from_table(v), method="reference", lr=lr, niter=1, dtype=dtype)
+    assert not np.array_equal(ext.and_, start.and_)  # the run moved, so the bound above is not vacuous
 
 
-def test_theory_optima_bound_the_reference():
-    assert extract(Record.from_table(X3), method="reference", lr=1e-5, niter=2000).objective >= 2.88 - 1e-9
-    assert extract(Record.from_table(MAX3), method="reference", lr=1e-3, niter=1000).objective >= 0.96 - 1e-9
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_theory_optima_bound_the_reference(dtype):
+    for v, lr, niter, optimum in ((X3, 1e-5, 2000, 2.88), (MAX3, 1e-3, 1000, 0.96)):
+        ext = extract(Record.from_table(v), method="reference", lr=lr, niter=niter, dtype=dtype)
+        assert ext.objective >= optimum - 1e-9
 
 
 @settings(max_examples=10)
 @given(
     v=st.integers(2, 4).flatmap(lambda n: arrays(np.float64, 1 << n, elements=st.floats(-4, 4))),
     q_bound=st.sampled_from([0.0, 0.02, 0.04, 0.2]),
+    dtype=st.sampled_from(DTYPES),
 )
-def test_random_tables_never_beat_the_lp_optimum(v, q_bound):
+def test_random_tables_never_beat_the_lp_optimum(v, q_bound, dtype):
     zeta = q_bound * abs(v[-1] - v[0])
-    sol = reference_sgd(v, zeta, lr=1e-3, niter=400)
+    sol = reference_sgd(v, zeta, lr=1e-3, niter=400, dtype=dtype)
     _check_solution(v, zeta, sol.and_, sol.or_, sol.q, sol.objective)
     assert sol.objective >= lp_optimum(v, zeta) - 1e-9 * max(1.0, sol.objective)
     assert sol.reference_loss >= sol.objective - 1e-12  # merging the two constants can only help
@@ -253,11 +305,45 @@ def test_extract_accepts_a_plain_table():
     assert isinstance(ext.record, Record) and ext.n == 3
 
 
-def test_q_bound_zero_means_no_noise():
-    ext = extract(Record.from_table(X3), method="reference", q_bound=0.0, lr=1e-4, niter=300)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_q_bound_zero_means_no_noise(dtype):
+    ext = extract(Record.from_table(X3), method="reference", q_bound=0.0, lr=1e-4, niter=300, dtype=dtype)
     assert np.all(ext.q == 0.0)
     _check_solution(X3, 0.0, ext.and_, ext.or_, ext.q, ext.objective)
-    assert ext.objective >= 3.0 - 1e-9  # THEORY §6: optimum without q
+    assert ext.objective >= 3.0 - 1e-9  # docs/theory.md §6: optimum without q
+
+
+@pytest.mark.parametrize("device", [None, "cpu"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_box_lies_inside_zeta(device, dtype):
+    """ζ = 0.1 is no float32 (the nearest is above it): float32 runs clamp to the largest float32 below."""
+    zeta = 0.1
+    bound = zeta if dtype == "float64" else float(np.nextafter(np.float32(zeta), np.float32(0.0)))
+    assert float(np.float32(zeta)) > zeta and bound <= zeta
+    v = np.random.default_rng(3).normal(size=8)
+    sol = reference_sgd(v, zeta, lr=1.0, niter=2, dtype=dtype, device=device)  # one huge step: q leaves the box
+    assert np.max(np.abs(sol.q)) == bound
+    _check_solution(v, zeta, sol.and_, sol.or_, sol.q, sol.objective)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_losses_log_every_evaluation(dtype):
+    sol = reference_sgd(X3, 0.12, lr=1e-5, niter=50, dtype=dtype)
+    tol = {"float64": 1e-12, "float32": 1e-4}[dtype]  # float32: the rounding of ~500 tiny |I| adds up
+    assert sol.losses.shape == (50,)
+    _, m, _, i_or = _matrices(8)
+    assert sol.losses[0] == pytest.approx(np.abs(m @ (X3 / 2)).sum() + np.abs(i_or @ (X3 / 2)).sum(), rel=tol)
+    assert sol.losses[-1] == pytest.approx(sol.reference_loss, rel=tol)  # the same γ, q in float64
+
+
+def test_dtype_is_checked_and_recorded():
+    with pytest.raises(InputError, match="dtype"):
+        reference_sgd(SUM3, 0.1, niter=2, dtype="float16")
+    with pytest.raises(InputError, match="dtype"):
+        extract(SUM3, method="exact", dtype="float32")
+    with pytest.raises(InputError, match="float32's range"):
+        reference_sgd(SUM3 * 1e39, 0.1, niter=2, dtype="float32")
+    assert extract(SUM3, method="reference", niter=2).settings["dtype"] == "float64"
 
 
 # --------------------------------------------------------------------------------------------

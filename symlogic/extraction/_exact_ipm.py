@@ -1,4 +1,4 @@
-"""A structured interior-point method for the whole LP, for dense tables (THEORY §3, route (b)).
+"""A structured interior-point method for the whole LP, for dense tables (docs/theory.md §3, route (b)).
 
 Row-and-column generation (:mod:`._exact_gen`) is fast when the optimum is sparse. On tables of
 real networks it is not: at n = 12 the optimal split of a random MLP's table can hold 1540 atoms
@@ -108,10 +108,10 @@ def _meet_join(out: torch.Tensor, ga: torch.Tensor, gj: torch.Tensor, and_idx: t
 def _normal_matrix(out: torch.Tensor, th_a: torch.Tensor, th_o: torch.Tensor, th_s: torch.Tensor) -> None:
     """Fill ``out`` with Z Θ_a Zᵀ + O Θ_o Oᵀ + diag(θ_s) (module docstring)."""
     N = th_a.shape[0]
-    go = subset_sum(th_o)
+    go = subset_sum(th_o, check_finite=False)
     go_rev = go.flip(0)  # go_rev[T] = g_o(N∖T)
     ar = torch.arange(min(N, LEAF), device=th_a.device)
-    _meet_join(out, subset_sum(th_a), go_rev, ar[:, None] & ar, ar[:, None] | ar)
+    _meet_join(out, subset_sum(th_a, check_finite=False), go_rev, ar[:, None] & ar, ar[:, None] | ar)
     out += go[-1]
     out -= go_rev[:, None]
     out -= go_rev[None, :]
@@ -209,11 +209,12 @@ def _solve_scaled(v: np.ndarray, zeta: float, count_empty: bool, device: torch.d
     M = torch.empty((N, N), dtype=dt, device=device)
 
     def d_x(xx: torch.Tensor) -> torch.Tensor:
-        return subset_sum(xx[:N] - xx[N:2 * N]) + or_sum(xx[2 * N:3 * N] - xx[3 * N:])
+        return (subset_sum(xx[:N] - xx[N:2 * N], check_finite=False)
+                + or_sum(xx[2 * N:3 * N] - xx[3 * N:], check_finite=False))
 
     def dt_y(yy: torch.Tensor) -> torch.Tensor:
-        za = superset_sum(yy)
-        zo = or_sum_transpose(yy)
+        za = superset_sum(yy, check_finite=False)
+        zo = or_sum_transpose(yy, check_finite=False)
         return torch.cat([za, -za, zo, -zo]) * actf
 
     best_y = np.zeros(N)

@@ -1,4 +1,4 @@
-"""The whole LP of :mod:`symlogic.extraction.exact` (THEORY §3) in one sparse HiGHS call.
+"""The whole LP of :mod:`symlogic.extraction.exact` (docs/theory.md §3) in one sparse HiGHS call.
 
 min Σ|a_S| + Σ_{S≠∅}|o_S|  s.t.  Za + Oo − q = v, |q| ≤ ζ, written *sparsely*
 (:func:`solve_factored`): the zeta transform Z is factored into its n butterfly stages, each stage
@@ -9,7 +9,7 @@ butterfly graph makes HiGHS's factorisations slow and :mod:`._exact_gen` takes o
 
 The row duals of the final equality rows are y: scipy reports ``eqlin.marginals`` =
 ∂(optimal value)/∂b_eq, and the optimal value as a function of v is max_y y·v − ζ‖y‖₁, so the
-marginals are y with the sign convention of THEORY §3 (checked by the tests: the bound they give
+marginals are y with the sign convention of docs/theory.md §3 (checked by the tests: the bound they give
 matches the primal optimum).
 """
 

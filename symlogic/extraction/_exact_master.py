@@ -17,7 +17,7 @@ touches the rows that *miss* it (a fraction 2^−|S| of the masks) instead of th
 (94% of the entries of the dense matrix at n = 10); AND atoms are sparse the same way. This keeps
 the master's matrix sparse, which is what makes the simplex iterations cheap.
 
-The row duals of the T rows are the dual y of THEORY §3 restricted to R (the link row's dual is
+The row duals of the T rows are the dual y of docs/theory.md §3 restricted to R (the link row's dual is
 Σy); ``Master.solve`` returns them with that sign convention (checked: y·v − ζ‖y‖₁ equals the
 master's objective at an optimum).
 """

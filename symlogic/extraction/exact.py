@@ -1,4 +1,4 @@
-"""Exact, certified solver for the sparse AND-OR split (THEORY §3).
+"""Exact, certified solver for the sparse AND-OR split (docs/theory.md §3).
 
 Primal:  min Σ_S |a_S| + Σ_{S≠∅} |o_S|   s.t.  Za + Oo = v + q,  ‖q‖∞ ≤ ζ
          (``count_empty=False`` drops |a_∅|; a_∅ is then fixed to v(∅) + q_∅ by the row T = ∅).
@@ -33,6 +33,10 @@ Three routes, chosen by ``method``:
   On degenerate tables (ties, planted functions) its split is a point inside the optimal face,
   with the optimal L1 but more atoms than a vertex has; generation gives the vertex there.
 
+Every route solves the table rescaled by a power of two to max|v| ~ 1 (exact in floats) and scales
+the split back; a table whose split or its check does not fit in float64 then (outputs near the
+largest float) is refused with an ``InputError`` that says how to rescale, never returned as inf.
+
 "auto" takes "factored" for n ≤ 10; above, generation, and it switches to "ipm" (if that fits in
 half the free memory) when the first stage of generation already needs DENSE_ROWS masks and the
 time left allows a good part of the interior point's steps, or when generation has not finished
@@ -42,6 +46,7 @@ within half the interior point's estimated time (:func:`_generate_then_ipm`).
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +67,7 @@ __all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "ch
 EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
 UNIT_RANGE = (2.0 ** -4, 2.0 ** 4)  # tables with max|v| outside this are solved rescaled
+TINY = 2.0 ** -1074  # the smallest subnormal: the absolute rounding of a result that underflows
 IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
 IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first,
 DENSE_ROWS = 500  # ... or switches after its first stage when that master has this many masks
@@ -141,6 +147,10 @@ def dual_bound(y: object, v: object, zeta: float, count_empty: bool = True) -> t
     With ``count_empty=False`` the constraint on (Zᵀy)(∅) = Σy is an equality; instead of
     projecting, the bound pays |Σŷ|·(|v(∅)| + ζ), valid because every feasible split has
     a_∅ = v(∅) + q_∅ (row T = ∅), so Σ_{S≠∅}|a_S| + ‖o‖₁ ≥ ŷ·(v + q) − (Σŷ)·a_∅.
+
+    The value is computed with v and ζ rescaled by a power of two to unit size and scaled back
+    rounding down, so a table near the float limits neither overflows (1e308·ŷ) nor underflows
+    (subnormal products); beyond the largest float the bound is the largest float.
     """
     yv = _as_vector(y, "y")
     vv = _as_vector(v, "v")
@@ -151,41 +161,86 @@ def dual_bound(y: object, v: object, zeta: float, count_empty: bool = True) -> t
         raise InputError(f"zeta must be >= 0, got {zeta}")
     n = n_from_length(yv.shape[0])
     l1 = math.fsum(np.abs(yv))
-    zt = np.abs(superset_sum(yv))
+    zt = np.abs(superset_sum(yv, check_finite=False))
     if not count_empty:
         zt[0] = 0.0
-    D = max(float(zt.max()), float(np.abs(or_sum_transpose(yv)).max()))
+    D = max(float(zt.max()), float(np.abs(or_sum_transpose(yv, check_finite=False)).max()))
+    if not math.isfinite(D):
+        raise InputError("the certificate y is too large: its sums ‖Dᵀy‖ overflow float64")
     scale = max(1.0, D + (2 * n + 4) * EPS * l1)
     ys = yv / scale
-    value = math.fsum(ys * vv) - zeta * math.fsum(np.abs(ys))
-    value -= 4 * EPS * (math.fsum(np.abs(ys * vv)) + zeta * math.fsum(np.abs(ys)))
+    # v and ζ are read at unit scale (times 2^-e): the products and sums then neither overflow nor
+    # underflow, and the value is scaled back by 2^e rounding down (:func:`_ldexp_down`).
+    e = _unit_exponent(max(float(np.abs(vv).max(initial=0.0)), zeta))
+    vs, zs = np.ldexp(vv, -e), math.ldexp(zeta, -e)
+    sy = math.fsum(np.abs(ys))
+    # Entries of v (or ζ) far below max|v| can lose bits when scaled down, each by ≤ TINY/2; and a
+    # product that underflows is off by ≤ TINY/2 absolutely, which the relative 4·eps misses.
+    lost = 0.0
+    if e > 0 and (math.ldexp(zs, e) != zeta or not np.array_equal(np.ldexp(vs, e), vv)):
+        lost = (sy + 1) * TINY
+    prods = ys * vs
+    zterm = zs * sy
+    under = np.count_nonzero((np.abs(prods) < sys.float_info.min) & (ys != 0) & (vs != 0))
+    under += int(abs(zterm) < sys.float_info.min and zs != 0 and sy != 0)
+    value = math.fsum(prods) - zterm
+    value -= 4 * EPS * (math.fsum(np.abs(prods)) + zterm) + under * TINY + lost
     if not count_empty:
         s = math.fsum(ys)
-        value -= abs(s) * (abs(vv[0]) + zeta) * (1 + 4 * EPS)
-    return value, scale
+        value -= abs(s) * (abs(vs[0]) + zs) * (1 + 4 * EPS)
+    return _ldexp_down(value, e), scale
+
+
+def _unit_exponent(big: float) -> int:
+    """e with max|v|·2^-e near 1 (0 when ``big`` is 0 or within UNIT_RANGE): the power of two by
+    which tables are read at unit scale. Exact in floats unless something under- or overflows."""
+    if big == 0 or UNIT_RANGE[0] <= big <= UNIT_RANGE[1]:
+        return 0
+    return round(math.log2(big))
+
+
+def _ldexp_down(x: float, e: int) -> float:
+    """A float ≤ x·2^e, equal to it when that is representable: a lower bound stays one after
+    scaling back (a subnormal result is rounded down; beyond the largest float, the largest float,
+    or −inf below the most negative)."""
+    if e == 0:
+        return x
+    try:
+        r = math.ldexp(x, e)
+    except OverflowError:
+        return sys.float_info.max if x > 0 else -math.inf
+    if math.isinf(r):
+        return sys.float_info.max if x > 0 else -math.inf
+    return r if math.ldexp(r, -e) <= x else math.nextafter(r, -math.inf)
 
 
 def gap_scale(objective: float, v: np.ndarray) -> float:
     """What a gap is measured against: |objective|, or 1e-2·max|v| where the objective is smaller
     (an objective of ~0 is judged absolutely, at the table's own scale). A fixed floor such as
-    max(1, |objective|) would call a 0.4% gap optimal on a table whose values are ~1e-6."""
-    return max(abs(objective), 1e-2 * float(np.abs(v).max(initial=0.0)), 1e-300)
+    max(1, |objective|) would call a 0.4% gap optimal on a table whose values are ~1e-6. The floor,
+    the smallest normal float, only keeps it positive: a table of 1e-305 is judged relatively too."""
+    return max(abs(objective), 1e-2 * float(np.abs(v).max(initial=0.0)), sys.float_info.min)
 
 
 def primal_objective(and_: np.ndarray, or_: np.ndarray, count_empty: bool = True) -> float:
     """Σ_S|a_S| + Σ_{S≠∅}|o_S| (|a_∅| left out unless ``count_empty``), summed exactly (fsum)."""
     start = 0 if count_empty else 1
-    return math.fsum(np.abs(and_[start:])) + math.fsum(np.abs(or_[1:]))
+    try:
+        return math.fsum(np.abs(and_[start:])) + math.fsum(np.abs(or_[1:]))
+    except OverflowError:  # the exact sum is beyond the largest float
+        return math.inf
 
 
 def check_primal(and_: np.ndarray, or_: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """q = Za + Oo − v, computed in float64 with the butterflies."""
-    return subset_sum(and_) + or_sum(or_) - v
+    """q = Za + Oo − v, computed in float64 with the butterflies (±inf/NaN where that overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return subset_sum(and_, check_finite=False) + or_sum(or_, check_finite=False) - v
 
 
 def _violation(q: np.ndarray, zeta: float) -> float:
-    """How far the split's noise q leaves the box: max(0, max|q| − ζ)."""
-    return max(0.0, float(np.abs(q).max()) - zeta)
+    """How far the split's noise q leaves the box: max(0, max|q| − ζ); inf where q is not finite."""
+    worst = float(np.abs(q).max())
+    return max(0.0, worst - zeta) if math.isfinite(worst) else math.inf
 
 
 def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -> tuple[np.ndarray, float]:
@@ -201,6 +256,26 @@ def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -
             return ys, bound
         ys = ys / (scale * (1 + 1e-12))
     return ys, dual_bound(ys, v, zeta, count_empty)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# tables near the float limits
+
+
+def _overflow_error(v: np.ndarray, why: str) -> InputError:
+    """The refusal for a table whose split does not fit in float64, with the rescaling that fixes it."""
+    big = float(np.abs(v).max(initial=0.0))
+    k = math.frexp(big)[1] if big > 0 else 0
+    return InputError(
+        f"this table (max|v| = {big:.4g}) cannot be split in float64: {why} (largest float "
+        f"{sys.float_info.max:.4g}); rescale the outputs by a power of two, e.g. numpy.ldexp(values, -{k}) "
+        f"(exact: a power of two changes no mantissa bit), and read the interactions in units of 2^{k}"
+    )
+
+
+def _size(l1: float, e: int) -> str:
+    """l1·2^e as a power of ten, for messages (the product itself may not be a float)."""
+    return f"10^{math.log10(l1) + e * math.log10(2.0):.1f}" if 0 < l1 < math.inf else f"{l1:g}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,11 +302,11 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     """
     o = o.copy()
     o[0] = 0.0
-    scale = max(float(np.abs(v).max()), zeta, float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)), 1e-300)
+    scale = max(float(np.abs(v).max()), zeta, float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)), TINY)
     big = max(float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)))
     clean_a = np.where(np.abs(a) <= 1e-12 * big, 0.0, a)
     clean_o = np.where(np.abs(o) <= 1e-12 * big, 0.0, o)
-    unit = 2.0 ** (math.floor(math.log2(scale)) - 40)
+    unit = math.ldexp(1.0, max(math.floor(math.log2(scale)) - 40, -1074))  # ≥ the smallest subnormal
     cands = [(a, o), (clean_a, clean_o), (_snap(clean_a, unit), _snap(clean_o, unit))]
     best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
     for ca, co in cands:
@@ -249,11 +324,12 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     ca, co = best[2], best[3]
     q = best[4]
     delta = _rounding(ca, co, v)
-    oo = or_sum(co)
+    oo = or_sum(co, check_finite=False)
     for _ in range(12):
         margin = min(delta, zeta)
         target = np.clip(q, -(zeta - margin), zeta - margin)
-        ra = mobius(v + target - oo)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowed repair fails its check
+            ra = mobius(v + target - oo, check_finite=False)
         # M of a nearly-sparse table leaves rounding noise on every atom: drop it when the
         # re-check still passes, so that the support stays the solver's
         rbig = float(np.abs(ra).max(initial=0.0))
@@ -278,7 +354,7 @@ def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndar
     is within ``tol`` and feasible becomes "optimal"."""
     objective = primal_objective(a, o, count_empty)
     viol = _violation(q, zeta)
-    within = objective - bound <= tol * gap_scale(objective, v)
+    within = math.isfinite(objective) and objective - bound <= tol * gap_scale(objective, v)
     if status == "optimal" and not within:
         status = "not_converged"
     elif status in ("not_converged", "round_limit") and within and (
@@ -297,11 +373,14 @@ def _single_kind_splits(v: np.ndarray, zeta: float,
     tables they can beat an unfinished generation by far (measured, n = 14: L1 189 all-OR
     against 585 from generation at 60 s; the certified bound was near 20)."""
     N = v.shape[0]
-    or_ = or_interactions(v)
+    or_ = or_interactions(v, check_finite=False)
     a_or = np.zeros(N)
     a_or[0] = or_[0]
-    return {"+all-and": _finish_primal(mobius(v), np.zeros(N), v, zeta, count_empty),
-            "+all-or": _finish_primal(a_or, or_, v, zeta, count_empty)}
+    and_ = mobius(v, check_finite=False)
+    # near the float limits a single-kind split may overflow where the solver's did not: none then
+    splits = {"+all-and": (and_, np.zeros(N)), "+all-or": (a_or, or_)}
+    return {name: _finish_primal(a, o, v, zeta, count_empty) for name, (a, o) in splits.items()
+            if np.isfinite(a).all() and np.isfinite(o).all() and math.isfinite(primal_objective(a, o))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,8 +505,8 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
 
     Args:
         v: the table, length 2^n (numpy, list or torch).
-        zeta: the noise box ζ ≥ 0 (THEORY: ζ = q_bound·|v(N) − v(∅)|).
-        count_empty: whether |a_∅| is part of the objective (THEORY's reference convention: yes).
+        zeta: the noise box ζ ≥ 0 (docs/theory.md §3.1: ζ = q_bound·|v(N) − v(∅)|).
+        count_empty: whether |a_∅| is part of the objective (the reference convention, docs/theory.md §3.2: yes).
         tol: the status is "optimal" when gap ≤ tol·gap_scale(objective, v).
         device: torch device for the butterflies and the interior point's Cholesky (default: CUDA
             when available).
@@ -458,12 +537,11 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         if method == "generate" and ipm_memory(n) <= IPM_MEMORY_SHARE * free:
             switch_at = start + IPM_SWITCH * ipm_seconds(n, dev)
     deadline = None if time_limit is None else start + float(time_limit)
-    # A table far from unit scale is solved scaled by a power of two to max|v| ~ 1 (exact in
+    # A table far from unit scale is solved scaled by a power of two 2^-e to max|v| ~ 1 (exact in
     # floats, so the split scales back exactly): solver tolerances are absolute, and a table of
     # size 1e-6 was solved to 1e-5 relative error. The dual y does not change with the scale.
-    big = float(np.abs(vv).max())
-    sigma = 2.0 ** round(math.log2(big)) if big > 0 and not UNIT_RANGE[0] <= big <= UNIT_RANGE[1] else 1.0
-    vs, zs = vv / sigma, zeta / sigma
+    e = _unit_exponent(float(np.abs(vv).max()))
+    vs, zs = np.ldexp(vv, -e), math.ldexp(zeta, -e)
     # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
     # practice ~1e-12) keep the returned split inside the true box; otherwise the dense repair in
     # _finish_primal would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
@@ -488,16 +566,28 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         else:
             a, o, y, iters, rounds, status, solver = _generate_then_ipm(
                 vs, zeta_solve, zs, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
-    a, o = a * sigma, o * sigma
-    a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
-    y_cert, bound = _certificate(y, vv, zeta, count_empty)
-    objective, viol, final = _assess(status, a, o, q, vv, zeta, bound, tol, count_empty)
-    if final != "optimal":  # an unfinished run: a single-kind split may still be better
-        for name, (ca, co, cq) in _single_kind_splits(vv, zeta, count_empty).items():
-            c_objective, c_viol, c_final = _assess(status, ca, co, cq, vv, zeta, bound, tol, count_empty)
-            if c_viol <= viol and c_objective < objective:
-                a, o, q, objective, viol, final = ca, co, cq, c_objective, c_viol, c_final
-                solver = solver.split("+all-")[0] + name
+    # Scaled back, the split and its check Za + Oo − v must fit in float64. Near the largest float
+    # they may not: such a split counts as unfinished (L1 and violation inf), a single-kind split
+    # below may still fit, and if none does there is no float64 answer and the error says how to
+    # rescale.
+    l1 = primal_objective(a, o)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        a, o = np.ldexp(a, e), np.ldexp(o, e)
+        if np.isfinite(a).all() and np.isfinite(o).all():
+            a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
+        else:
+            q = np.full(N, math.inf)
+        y_cert, bound = _certificate(y, vv, zeta, count_empty)
+        objective, viol, final = _assess(status, a, o, q, vv, zeta, bound, tol, count_empty)
+        if final != "optimal":  # an unfinished run: a single-kind split may still be better
+            for name, (ca, co, cq) in _single_kind_splits(vv, zeta, count_empty).items():
+                c_objective, c_viol, c_final = _assess(status, ca, co, cq, vv, zeta, bound, tol, count_empty)
+                if c_viol <= viol and c_objective < objective:
+                    a, o, q, objective, viol, final = ca, co, cq, c_objective, c_viol, c_final
+                    solver = solver.split("+all-")[0] + name
+    if not (np.isfinite(q).all() and math.isfinite(objective)):
+        raise _overflow_error(vv, f"the split found has an L1 norm of about {_size(l1, e)} (every split needs at least "
+                                  f"{max(bound, 0.0):.4g}), so its interactions or the sums that check them overflow")
     status, gap = final, objective - bound
     support = int(np.count_nonzero(a) + np.count_nonzero(o))
     return ExactSolution(

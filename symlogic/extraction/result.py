@@ -15,7 +15,16 @@ if TYPE_CHECKING:
     from ..logic import LogicModel
     from ..record import Record
 
-__all__ = ["Concept", "Extraction", "OrderProfile"]
+__all__ = ["Concept", "Extraction", "OrderProfile", "noise_box"]
+
+
+def noise_box(values: np.ndarray, q_bound: float) -> float:
+    """ζ = q_bound·|v(N) − v(∅)|; where the difference itself overflows (outputs of both signs near
+    the largest float) it is taken at half scale, exact, so that ζ is finite whenever it fits."""
+    d = abs(float(values[-1]) - float(values[0]))
+    if np.isfinite(d):
+        return q_bound * d
+    return 2.0 * (q_bound * abs(float(values[-1]) / 2 - float(values[0]) / 2))
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class OrderProfile:
 
 @dataclass(frozen=True)
 class Extraction:
-    """Sparse AND-OR interactions of a record (THEORY §3).
+    """Sparse AND-OR interactions of a record (docs/theory.md §3).
 
     Universal matching holds by construction: for every mask T,
     ``v(T) + q(T) = Σ_{S⊆T} and_[S] + Σ_{S∩T≠∅} or_[S]``, with ``and_[0]`` the constant and
@@ -81,8 +90,7 @@ class Extraction:
     @property
     def zeta(self) -> float:
         """The q box half-width ζ = q_bound·|v(N) − v(∅)|."""
-        v = self.record.values
-        return self.q_bound * abs(float(v[-1]) - float(v[0]))
+        return noise_box(self.record.values, self.q_bound)
 
     @property
     def n(self) -> int:

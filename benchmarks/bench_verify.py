@@ -1,7 +1,7 @@
 """Benchmark: proving ε-equivalence over all 2^n masks, side by side with a naive Z3 encoding.
 
 For each n a random 30-term AND/OR model over all n variables is planted in a table with uniform
-noise (the setting of VERIFICATION.md). We time ``symlogic.verify`` at the tightest ε ("holds") and
+noise (the setting of docs/verification.md). We time ``symlogic.verify`` at the tightest ε ("holds") and
 one float below it ("fails"), and the naive encoding (exact rationals, one push/check/pop per mask)
 where it still runs. Every verdict is compared with the exact answer.
 

@@ -3,10 +3,10 @@
 Every float64 is a dyadic rational, so |v(T) − f(T)| has an exact value. We compute it fast and
 exactly: a float64 pass with a rigorous per-mask rounding bound δ decides every mask whose error is
 clearly above or below the threshold; only the few within δ of it are recomputed with Python
-integers over a common power-of-two denominator (no rounding at all). (VERIFICATION.md, first row
+integers over a common power-of-two denominator (no rounding at all). (docs/verification.md §10.2, first row
 of the timing table.)
 
-Two sound reductions, each exact (THEORY §4):
+Two sound reductions, each exact (docs/theory.md §4):
 - f depends only on the variables its terms mention (the support U), so masks that agree on U
   share one value f_g;
 - float max/min are exact, so within a group only its largest and smallest recorded outputs can

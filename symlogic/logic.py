@@ -1,4 +1,4 @@
-"""Step 3 of the pipeline: the AND-OR logic model f(T) = b + Σ a_S·AND_S(T) + Σ o_S·OR_S(T) (THEORY §4).
+"""Step 3 of the pipeline: the AND-OR logic model f(T) = b + Σ a_S·AND_S(T) + Σ o_S·OR_S(T) (docs/theory.md §4).
 
 The term list is the single source of truth: numpy evaluation, SymPy, LaTeX, Z3 and the graph are
 all generated from it. AND_S(T) = 1 when every variable of S is present in T; OR_S(T) = 1 when any is.
@@ -8,8 +8,10 @@ Coefficients are float64 and, being dyadic rationals, are treated as exact numbe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,48 @@ __all__ = ["Term", "LogicModel", "KINDS"]
 KINDS = ("bias", "and", "or")
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def real_coefficient(value: Any, what: str = "a coefficient") -> float:
+    """``value`` as the float64 that equals it exactly, or :class:`InputError`.
+
+    Coefficients are float64 and treated as exact numbers, so only real numbers that some finite
+    float64 equals are accepted: int, float, numpy integer and floating scalars, and Fraction or
+    Decimal values that are exactly a float64. Strings, bools, complex numbers, None and values
+    a float64 would round (1/3 as a Fraction, 2**53 + 1) are refused rather than converted.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Decimal)):
+        raise InputError(f"{what} must be a real number (int, float or numpy scalar), got {_short(value)} "
+                         f"of type {type(value).__name__}; convert it yourself, e.g. float(...)")
+    try:
+        c = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"{what} {_short(value)} has no float64 value ({exc}); pass a finite float") from None
+    if not math.isfinite(c):
+        raise InputError(f"{what} must be finite, got {_short(value)}")
+    if isinstance(value, numbers.Integral):
+        exact = int(c) == int(value)
+    elif isinstance(value, numbers.Rational):
+        exact = Fraction(c) == Fraction(int(value.numerator), int(value.denominator))
+    else:  # float, numpy floating, Decimal: == against a float is exact for these
+        exact = bool(c == value)
+    if not exact:
+        raise InputError(f"{what} {_short(value)} is not exactly a float64 number (the nearest is {c!r}); "
+                         "coefficients are float64 and treated as exact: pass float(...) to round it on purpose")
+    return c
+
+
+def _mask(value: Any) -> int:
+    """A term's mask as an int; bools, floats and strings are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"a term's mask must be an int (bit i = variable i), got {_short(value)} "
+                         f"of type {type(value).__name__}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Term:
     """One term of a logic model: ``coefficient`` times AND/OR over the variables in ``mask``.
@@ -42,17 +86,16 @@ class Term:
     names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise InputError(f"term kind must be one of {KINDS}, got {self.kind!r}")
-        if self.kind == "bias" and self.mask != 0:
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
+            raise InputError(f"term kind must be one of {KINDS}, got {_short(self.kind)}")
+        mask = _mask(self.mask)
+        if self.kind == "bias" and mask != 0:
             raise InputError("the bias term has mask 0")
-        if self.kind != "bias" and self.mask <= 0:
-            raise InputError(f"an {self.kind.upper()} term needs at least one variable (mask > 0), got mask {self.mask}")
-        c = float(self.coefficient)
-        if not math.isfinite(c):
-            raise InputError(f"term coefficients must be finite, got {self.coefficient!r}")
-        object.__setattr__(self, "coefficient", c)
-        object.__setattr__(self, "mask", int(self.mask))
+        if self.kind != "bias" and mask <= 0:
+            raise InputError(f"an {self.kind.upper()} term needs at least one variable (mask > 0), got mask {mask}")
+        what = "the bias" if self.kind == "bias" else "a term coefficient"
+        object.__setattr__(self, "coefficient", real_coefficient(self.coefficient, what))
+        object.__setattr__(self, "mask", mask)
 
     @property
     def order(self) -> int:
@@ -114,17 +157,30 @@ class LogicModel:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        names = check_names(self.names, len(tuple(self.names)))
+        if isinstance(self.names, (str, bytes)) or not isinstance(self.names, Iterable):
+            raise InputError(f"names must be a list of variable names, got {_short(self.names)}")
+        if isinstance(self.terms, (str, bytes)) or not isinstance(self.terms, Iterable):
+            raise InputError(f"terms must be a list of Term, got {_short(self.terms)}")
+        terms = tuple(self.terms)
+        bad = [t for t in terms if not isinstance(t, Term)]
+        if bad:
+            raise InputError(f"terms must be Term objects, got {_short(bad[0])}; use LogicModel.from_terms for "
+                             "(kind, mask or names, coefficient) triples")
+        given = tuple(self.names)
+        names = check_names(given, len(given))
         full = (1 << len(names)) - 1
         # AND and OR over one variable are the same function: keep such terms as AND terms.
-        canon = [Term("and", t.mask, t.coefficient) if t.kind == "or" and t.order == 1 else t for t in self.terms]
+        canon = [Term("and", t.mask, t.coefficient) if t.kind == "or" and t.order == 1 else t for t in terms]
         parts: dict[tuple[str, int], list[float]] = {}
         for t in canon:
             if t.mask & ~full:
                 raise InputError(f"term {t.label()} (mask {t.mask}) uses variables beyond the model's {len(names)}")
             parts.setdefault((t.kind, t.mask), []).append(t.coefficient)
         # Duplicates merge into one term whose coefficient is their correctly rounded sum.
-        merged = {key: math.fsum(cs) for key, cs in parts.items()}
+        try:
+            merged = {key: math.fsum(cs) for key, cs in parts.items()}
+        except OverflowError:
+            raise InputError("repeated terms add up beyond the float64 range; merge them yourself") from None
         bias = merged.pop(("bias", 0), 0.0)
         ordered = [Term("bias", 0, bias)]
         for kind in ("and", "or"):
@@ -139,18 +195,33 @@ class LogicModel:
     def from_terms(cls, names: Sequence[str], bias: float, terms: Iterable[tuple[str, int | Sequence[str], float]],
                    meta: dict[str, Any] | None = None) -> "LogicModel":
         """Build from ``(kind, mask or variable names, coefficient)`` triples."""
+        if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+            raise InputError(f"names must be a list of variable names, got {_short(names)}")
         names = tuple(names)
         index = {x: i for i, x in enumerate(names)}
         built = [Term("bias", 0, bias)]
-        for kind, where, coef in terms:
+        if isinstance(terms, (str, bytes)) or not isinstance(terms, Iterable):
+            raise InputError(f"terms must be a list of (kind, mask or names, coefficient) triples, got {_short(terms)}")
+        for triple in terms:
+            if isinstance(triple, (str, bytes)) or not isinstance(triple, Sequence) or len(triple) != 3:
+                raise InputError(f"each term is a (kind, mask or names, coefficient) triple, got {_short(triple)}")
+            kind, where, coef = triple
+            if isinstance(where, (bool, np.bool_, str, bytes)) or not isinstance(where, (int, np.integer, Iterable)):
+                raise InputError(f"a term's variables are an int mask or a list of names such as ['a', 'b'], "
+                                 f"got {_short(where)}")
             if isinstance(where, (int, np.integer)):
                 mask = int(where)
             else:
+                where = list(where)
+                if not all(isinstance(x, str) for x in where):
+                    raise InputError(f"a term's variables must be names (str), got {_short(where)}")
                 missing = [x for x in where if x not in index]
                 if missing:
                     raise InputError(f"unknown variables {missing}; the model's variables are {list(names)}")
                 mask = sum(1 << index[x] for x in set(where))
             built.append(Term(kind, mask, coef))
+        if meta is not None and not isinstance(meta, Mapping):
+            raise InputError(f"meta must be a dict, got {type(meta).__name__}")
         return cls(names=names, terms=tuple(built), meta=dict(meta or {}))
 
     @classmethod
@@ -162,10 +233,41 @@ class LogicModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LogicModel":
-        """Inverse of :meth:`to_dict`; coefficients are read from their exact hex form."""
-        names = tuple(data["names"])
-        terms = [Term(t["kind"], int(t["mask"]), float.fromhex(t["coefficient_hex"])) for t in data["terms"]]
-        return cls(names=names, terms=tuple(terms), meta=dict(data.get("meta", {})))
+        """Inverse of :meth:`to_dict`; coefficients are read from their exact hex form.
+
+        ``data`` may come from an untrusted file (an evidence bundle), so any malformed part
+        raises :class:`InputError` naming it, never a KeyError or TypeError.
+        """
+        if not isinstance(data, dict):
+            raise InputError(f"a logic model's dict form is a JSON object, got {type(data).__name__}")
+        for key, kind in (("names", list), ("terms", list)):
+            if not isinstance(data.get(key), kind):
+                raise InputError(f"a logic model's dict needs {key!r} as a list, got {_short(data.get(key))}")
+        if not all(isinstance(x, str) for x in data["names"]):
+            raise InputError("a logic model's 'names' must all be strings")
+        meta = data.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise InputError(f"a logic model's 'meta' must be an object, got {type(meta).__name__}")
+        terms = []
+        for i, t in enumerate(data["terms"]):
+            if not isinstance(t, dict):
+                raise InputError(f"term {i} of the logic model must be an object, got {_short(t)}")
+            missing = [k for k in ("kind", "mask", "coefficient_hex") if k not in t]
+            if missing:
+                raise InputError(f"term {i} of the logic model lacks {missing}")
+            hexed = t["coefficient_hex"]
+            if not isinstance(hexed, str) or len(hexed) > 64:
+                raise InputError(f"term {i}: coefficient_hex must be a hex float string such as '0x1.8p+0', "
+                                 f"got {_short(hexed)}")
+            try:
+                coef = float.fromhex(hexed)
+            except (ValueError, OverflowError) as exc:
+                raise InputError(f"term {i}: coefficient_hex {_short(hexed)} is not a finite hex float "
+                                 f"({exc})") from None
+            terms.append(Term(t["kind"], t["mask"], coef))
+        return cls(names=tuple(data["names"]), terms=tuple(terms), meta=dict(meta))
 
     def to_dict(self) -> dict[str, Any]:
         return {"names": list(self.names), "terms": [t.to_dict() for t in self.terms], "meta": self.meta}

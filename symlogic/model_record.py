@@ -2,7 +2,7 @@
 
 The masked sample x_T keeps the input elements of every variable in T and puts the baseline on the
 elements of the others; elements that belong to no variable are background and always kept
-(THEORY §1). The default output is the target class's log-odds z_y − logsumexp_{c≠y} z_c.
+(docs/theory.md §1). The default output is the target class's log-odds z_y − logsumexp_{c≠y} z_c.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pictures of a logic model: concept strengths, order profile, error curve, fit (THEORY §3–§5).
+"""Pictures of a logic model: concept strengths, order profile, error curve, fit (docs/theory.md §3–§5).
 
 Every function builds a :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot, no change
 to matplotlib's global backend), returns it, and saves it when given a path (``.svg`` or ``.png``).
@@ -201,7 +201,7 @@ def _empty(ax: "Axes", message: str) -> None:
 
 # ---- order profile ------------------------------------------------------------------------
 def order_profile(source: TermSource | Mapping[str, Any], *, threshold: float = 0.0) -> dict[str, dict[str, np.ndarray]]:
-    """Strength Σ|I| and count of concepts per order k, for AND and OR separately (THEORY §5).
+    """Strength Σ|I| and count of concepts per order k, for AND and OR separately (docs/theory.md §5).
 
     Args:
         source: a LogicModel, an iterable of Terms, or ``{"and": I_and, "or": I_or}`` with full

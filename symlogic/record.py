@@ -1,4 +1,4 @@
-"""Step 1 of the pipeline: the table v(T) of a scalar output on all 2^n masked samples (THEORY §1).
+"""Step 1 of the pipeline: the table v(T) of a scalar output on all 2^n masked samples (docs/theory.md §1).
 
 A :class:`Record` is that table (float64, index = mask with bit i = variable i) together with what
 made it: variable names, output definition, baseline, fingerprints of model and input.
@@ -60,8 +60,8 @@ def _human(nbytes: float) -> str:
 
 def check_memory(n: int, bytes_per_mask: int = 8, what: str = "the table") -> None:
     """Raise :class:`ResourceError` before allocating when 2^n entries will not fit in memory."""
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise InputError(f"n must be a non-negative integer, got {n!r}")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise InputError(f"n must be a non-negative integer (not a bool), got {n!r}")
     if n > MAX_VARIABLES:
         raise ResourceError(
             f"n = {n} variables means 2^{n} masked samples ({_human(8.0 * 2**n)} for {what} alone); "

@@ -1,4 +1,4 @@
-"""SMT-LIB encodings for Z3, with every number as its exact rational (VERIFICATION.md).
+"""SMT-LIB encodings for Z3, with every number as its exact rational (docs/verification.md §2.1).
 
 ``z3.RealVal(0.1)`` means 1/10, not the float 0.1: a float is written here as the exact quotient
 ``(/ p.0 q.0)`` of ``float.as_integer_ratio()``. The table check is linear in its rows: the model f

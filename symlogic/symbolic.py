@@ -1,4 +1,4 @@
-"""SymPy and LaTeX renderings of a logic model, generated from its term list (VERIFICATION.md).
+"""SymPy and LaTeX renderings of a logic model, generated from its term list (docs/verification.md §9).
 
 Two SymPy forms:
 
@@ -14,7 +14,9 @@ keeps its exact value, unlike ``nsimplify``, which rounds 0.1 to 1/10).
 from __future__ import annotations
 
 import keyword
+import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,19 +30,45 @@ if TYPE_CHECKING:
 __all__ = ["sanitize_names", "symbols_for", "to_sympy", "from_sympy", "to_latex"]
 
 
+_RESERVED = frozenset({"True", "False", "None"})
+
+
+def _identifier(name: str) -> str:
+    """``name`` as a Python identifier that NFKC normalisation (which Python applies to identifiers,
+    e.g. in ``lambdify``'s generated code) leaves alone: NFKC first, then every character that is
+    not an identifier character becomes '_'; a leading digit, keyword or empty result gets ``v_``."""
+    s = unicodedata.normalize("NFKC", str(name))
+    s = "".join(ch if ("a" + ch).isidentifier() else "_" for ch in s)
+    if unicodedata.normalize("NFKC", s) != s:  # rare: dropping a character changed the normal form
+        s = "".join(ch if ch.isascii() else "_" for ch in s)
+    if not s or not s.isidentifier() or keyword.iskeyword(s) or s in _RESERVED:
+        s = "v_" + s
+    return s
+
+
 def sanitize_names(names: Sequence[str]) -> tuple[str, ...]:
-    """Identifier versions of the names: invalid characters become '_', clashes get a suffix."""
+    """Identifier versions of the names, one-to-one, so no two variables share a symbol.
+
+    A name that is already a clean identifier keeps itself; every other name gets its sanitised
+    form, or, when that is taken by another name, the first free ``<form>_1``, ``<form>_2``, …
+    (checked against every name's result, so a suffixed form never collides either). Clean names
+    map to themselves, which makes the function idempotent: ``from_sympy`` reads symbols back by it.
+    """
+    names = [str(x) for x in names]
+    if len(set(names)) != len(names):
+        raise InputError("variable names must be distinct to get distinct symbols")
+    forms = [_identifier(x) for x in names]
+    taken = {x for x, f in zip(names, forms) if x == f}
     out: list[str] = []
-    seen: set[str] = set()
-    for name in names:
-        s = re.sub(r"\W", "_", name)
-        if not s or s[0].isdigit() or keyword.iskeyword(s) or s in {"True", "False", "None"}:
-            s = "v_" + s
-        base, k = s, 1
-        while s in seen:
+    for name, form in zip(names, forms):
+        if name == form:
+            out.append(form)
+            continue
+        s, k = form, 0
+        while s in taken:
             k += 1
-            s = f"{base}_{k}"
-        seen.add(s)
+            s = f"{form}_{k}"
+        taken.add(s)
         out.append(s)
     return tuple(out)
 
@@ -89,9 +117,19 @@ def _condition_term(cond: Any, index: dict[str, int]) -> tuple[str, int]:
 
 
 def _float(x: sympy.Expr) -> float:
-    """A SymPy number as the float64 it stands for; a rational that no float64 equals is an error."""
-    value = float(x)
-    if x.is_Rational and sympy.Rational(value) != x:
+    """A SymPy number as the float64 it stands for; a number that no float64 equals is an error.
+
+    Only rationals and floats are read (an irrational such as ``sqrt(2)`` or a 50-digit Float
+    would otherwise be rounded without notice, and coefficients are treated as exact).
+    """
+    if not (x.is_number and x.is_extended_real and (x.is_Rational or x.is_Float)):
+        raise InputError(f"coefficient {x} is not a real rational or float number; symlogic models hold "
+                         "float64 coefficients (write it as sympy.Rational or sympy.Float)")
+    try:
+        value = float(x)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"coefficient {x} has no float64 value ({exc})") from None
+    if math.isfinite(value) and sympy.Rational(value) != sympy.Rational(x):
         raise InputError(f"coefficient {x} is not exactly a float64 number; symlogic models hold float64 coefficients")
     return value
 
@@ -99,21 +137,30 @@ def _float(x: sympy.Expr) -> float:
 def from_sympy(expr: sympy.Expr, names: Sequence[str] | None = None) -> "LogicModel":
     """Read a logic-form expression (as made by :func:`to_sympy`) back into a :class:`LogicModel`.
 
-    ``names`` are the original variable names (their sanitised forms must match the symbols); by
-    default the symbols' names, in sorted order, are the variables.
+    ``names`` are the original variable names: symbols are matched to them through
+    :func:`sanitize_names`, the same one-to-one map :func:`to_sympy` uses, so
+    ``from_sympy(to_sympy(lm), lm.names) == lm``. By default the symbols' names, in sorted order,
+    are the variables. Strings are refused (``sympify`` would evaluate them as Python code).
     """
     from .logic import LogicModel, Term
 
+    if isinstance(expr, (str, bytes)):
+        raise InputError("from_sympy takes a SymPy expression (as made by to_sympy), not a string: SymPy "
+                         "would evaluate the string as Python code; build the expression with sympy yourself")
+    if isinstance(expr, bool) or not isinstance(expr, (sympy.Basic, int, float)):
+        raise InputError(f"from_sympy takes a SymPy expression (as made by to_sympy), got {type(expr).__name__}")
     expr = sympy.sympify(expr)
     if names is None:
-        names = sorted(s.name for s in expr.free_symbols)
-    names = tuple(names)
-    index = {s: i for i, s in enumerate(sanitize_names(names))}
-    bias = 0.0
+        names = tuple(sorted(s.name for s in expr.free_symbols))
+        index = {s: i for i, s in enumerate(names)}
+    else:
+        names = tuple(names)
+        index = {s: i for i, s in enumerate(sanitize_names(names))}
+    bias = sympy.Integer(0)  # summed exactly: several constant parts must add up to one float64
     terms: list[Term] = []
     for arg in sympy.Add.make_args(expr):
         if arg.is_number:
-            bias += _float(arg)
+            bias += sympy.Rational(_float(arg))
             continue
         coef, rest = arg.as_coeff_Mul()
         if isinstance(rest, sympy.Piecewise):
@@ -125,11 +172,47 @@ def from_sympy(expr: sympy.Expr, names: Sequence[str] | None = None) -> "LogicMo
         else:
             raise InputError(f"cannot read the term {arg}: expected c·Piecewise((1, And/Or(...)), (0, True))")
         terms.append(Term(kind, mask, _float(coef)))
-    return LogicModel(names=names, terms=(Term("bias", 0, bias), *terms))
+    return LogicModel(names=names, terms=(Term("bias", 0, _float(bias)), *terms))
+
+
+_LATEX_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+_LATEX_PLAIN = re.compile(r"[A-Za-z][0-9]*")
 
 
 def _latex_name(name: str) -> str:
-    return sympy.latex(sympy.Symbol(name))
+    """A variable name as LaTeX math that shows exactly that name.
+
+    A letter with optional digits (``x0``) is set as ``x_{0}``; any other name is set upright in
+    ``\\text{…}`` (amsmath) with LaTeX's special characters escaped, so ``malic_acid`` does not
+    become malic with subscript acid, ``alpha`` does not become α, and ``a&b`` or ``50%`` cannot
+    break the document.
+    """
+    if _LATEX_PLAIN.fullmatch(name):
+        return name[0] + (f"_{{{name[1:]}}}" if len(name) > 1 else "")
+    return rf"\text{{{''.join(_latex_char(ch) for ch in name)}}}"
+
+
+def _latex_char(ch: str) -> str:
+    """One character for LaTeX text mode: specials escaped, whitespace as ties (a blank line would end
+    the paragraph), other unprintable characters as their code."""
+    if ch in _LATEX_TEXT_ESCAPES:
+        return _LATEX_TEXT_ESCAPES[ch]
+    if ch.isspace():
+        return "~"
+    if not ch.isprintable():
+        return rf"\textbackslash{{}}u{ord(ch):04x}"
+    return ch
 
 
 def to_latex(lm: "LogicModel", digits: int = 6) -> str:

@@ -316,7 +316,7 @@ def test_exact_threshold_where_float_comparison_disagrees() -> None:
 
 
 def test_interaction_is_exact_on_a_dense_table() -> None:
-    # THEORY §6: u(S) = (−1)^{|S|+1} for S ≠ ∅ gives I(S) = (−1)^{|S|+1}(2^{|S|} − 1).
+    # docs/theory.md §6: u(S) = (−1)^{|S|+1} for S ≠ ∅ gives I(S) = (−1)^{|S|+1}(2^{|S|} − 1).
     n = 4
     u = [0.0] + [(-1.0) ** (bin(m).count("1") + 1) for m in range(1, 1 << n)]
     rec = Record.from_table(u)

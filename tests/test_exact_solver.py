@@ -1,4 +1,4 @@
-"""Tests of the exact, certified AND-OR solver (THEORY §3, ground truth §6).
+"""Tests of the exact, certified AND-OR solver (docs/theory.md §3, ground truth §6).
 
 The dense reference LP and the brute-force atom matrix are built here, independently of the
 solver's own LP code, for n ≤ 5.
@@ -80,7 +80,7 @@ def check_certificate(sol: ExactSolution, v: np.ndarray, zeta: float, tol: float
         assert value >= sol.lower_bound - 1e-12
 
 
-# --- closed-form optima (THEORY §6) --------------------------------------------------------
+# --- closed-form optima (docs/theory.md §6) --------------------------------------------------------
 
 CLOSED = [
     # name, n, f, with q (empty counted), with q (empty not counted), zeta = 0

@@ -1,7 +1,7 @@
 """Records: the Record object, ``record`` (batches, checkpoints, errors) and ``record_model``.
 
 Model tables are compared with a direct forward pass of each masked input built here element by
-element, so the masking in ``record_model`` is checked against THEORY §1, not against itself.
+element, so the masking in ``record_model`` is checked against docs/theory.md §1, not against itself.
 """
 
 from __future__ import annotations

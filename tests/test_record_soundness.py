@@ -352,3 +352,9 @@ def test_bool_outputs_count_as_zero_and_one():
     np.testing.assert_array_equal(record(lambda m: (m[:, 0] & m[:, 1]).numpy(), 3).values, expected)
     np.testing.assert_array_equal(Record.from_table(expected.astype(bool)).values, expected)
     np.testing.assert_array_equal(Record.from_table(torch.from_numpy(expected.astype(bool))).values, expected)
+
+
+def test_n_true_is_not_one_variable() -> None:
+    # bool is an int in Python: record(fn, True) used to record one variable.
+    with pytest.raises(InputError, match="not a bool"):
+        record(lambda m: m.sum(1).double(), True)

@@ -119,7 +119,10 @@ def test_recheck_rejects_a_forged_zero_split(saved, tmp_path):
     path, ex = saved
     v = ex.record.values
     out = tmp_path / "t.zip"
-    _rewrite(path, out, {"objective": 0.0, "lower_bound": 0.0, "gap": 0.0},
+    # The derived summary fields are forged consistently too (the loader recomputes them and
+    # would refuse the bundle outright), so that the universal-matching re-check is what catches it.
+    _rewrite(path, out, {"objective": 0.0, "lower_bound": 0.0, "gap": 0.0, "max_abs_q": float(np.max(np.abs(v))),
+                         "matching_error": 0.0, "nonzero_and": 0, "nonzero_or": 0},
              {"and": np.zeros_like(v), "or": np.zeros_like(v), "q": -v, "certificate": np.zeros_like(v)})
     report = Evidence.load(out).recheck()
     assert not report.ok

@@ -1,6 +1,6 @@
-"""Transforms and attributions against THEORY §6 and a brute-force 2^n × 2^n matrix reference.
+"""Transforms and attributions against docs/theory.md §6 and a brute-force 2^n × 2^n matrix reference.
 
-The matrices below are built from the definitions in THEORY §2, entry by entry, and share no code
+The matrices below are built from the definitions in docs/theory.md §2, entry by entry, and share no code
 with ``symlogic.transforms``. Integer tables make every butterfly and every matrix product exact in
 float64 (all partial sums are integers far below 2^53), so most comparisons are exact equality.
 """
@@ -36,7 +36,7 @@ from symlogic import (
 from symlogic.transforms import n_from_length, reverse_masks
 
 # --------------------------------------------------------------------------------------------
-# Brute-force references (THEORY §2), independent of the library.
+# Brute-force references (docs/theory.md §2), independent of the library.
 
 
 def _bits(mask: int) -> set[int]:
@@ -177,7 +177,7 @@ def test_reference_matrices_are_mutual_inverses(n):
 
 
 # --------------------------------------------------------------------------------------------
-# THEORY §6 closed forms (baseline 0, input all ones unless stated), exactly.
+# docs/theory.md §6 closed forms (baseline 0, input all ones unless stated), exactly.
 
 
 def test_sum_of_products_x0x1_plus_x2():
@@ -363,7 +363,7 @@ def test_float32_stays_float32_and_integers_become_float64():
 
 
 # --------------------------------------------------------------------------------------------
-# Universal matching (THEORY §2) for an arbitrary AND/OR split.
+# Universal matching (docs/theory.md §2) for an arbitrary AND/OR split.
 
 
 @given(

@@ -75,7 +75,7 @@ def test_mutation_past_epsilon_is_never_verified(n, seed, where, sign, push):
 
 
 def test_float_and_exact_arithmetic_disagree_and_exact_wins():
-    # VERIFICATION.md worked case: bias 0.1, term 0.2, v = 0.3: exact |f − v| = 2^-55.
+    # docs/verification.md §2.1 worked case: bias 0.1, term 0.2, v = 0.3: exact |f − v| = 2^-55.
     lm = LogicModel.from_terms(["a"], 0.1, [("and", ["a"], 0.2)])
     rec = Record.from_table([0.1, 0.3], ["a"])
     assert abs((0.1 + 0.2) - 0.3) == 2**-54  # float64 says 5.55e-17

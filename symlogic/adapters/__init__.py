@@ -1,4 +1,4 @@
-"""Model adapters: from a model and one input to a :class:`symlogic.Record` (THEORY §1).
+"""Model adapters: from a model and one input to a :class:`symlogic.Record` (docs/theory.md §1).
 
 Each adapter chooses the n input variables of one input, builds its baseline, and records the
 model's scalar output on all 2^n masked samples with :func:`symlogic.record_model` (or

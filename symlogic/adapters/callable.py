@@ -2,7 +2,7 @@
 
 :class:`CallableAdapter` / :func:`record_callable` are a thin wrapper over :func:`symlogic.record`
 for outputs that are not a torch model on one input (a simulator, an sklearn pipeline, a game).
-:func:`masked_inputs` builds the masked samples x_T (THEORY §1) from an input, a baseline and a
+:func:`masked_inputs` builds the masked samples x_T (docs/theory.md §1) from an input, a baseline and a
 membership array, exactly as :func:`symlogic.record_model` does, so tests and users can rebuild
 what a recording fed the model.
 """

@@ -3,7 +3,7 @@
 The n patches are all of them, a given list, or the top n by a cheap attribution: |gradient ×
 (input − baseline)| summed over the patch (|gradient × input| for a zero baseline), or the output
 change when the patch alone is masked (occlusion). Patches not chosen are background: they keep
-the image's pixels on every mask (THEORY §1). The baseline is zero, the channel mean, or a blurred
+the image's pixels on every mask (docs/theory.md §1). The baseline is zero, the channel mean, or a blurred
 copy of the image (Gaussian or box blur, done in torch).
 """
 

@@ -1,7 +1,7 @@
 """Tabular data: one variable per column (or per group of columns), masked to a baseline row.
 
 The baseline row is the column mean or median of a reference data matrix, zero, or given. Columns
-not chosen as variables are background: they keep the row's own value on every mask (THEORY §1).
+not chosen as variables are background: they keep the row's own value on every mask (docs/theory.md §1).
 """
 
 from __future__ import annotations

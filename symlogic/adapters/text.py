@@ -2,7 +2,7 @@
 
 A masked word has all its tokens replaced by a baseline token ([MASK], [UNK], [PAD] or any id) or,
 through ``inputs_embeds``, by a baseline embedding; the sequence length and attention mask never
-change, so a masked sample is the same text with some positions overwritten (THEORY §1). Words not
+change, so a masked sample is the same text with some positions overwritten (docs/theory.md §1). Words not
 chosen as variables, and special tokens, are background and always kept.
 
 Supported models: sequence classifiers (output: the class log-odds), causal language models

@@ -12,7 +12,7 @@ Routes (``ClaimResult.route``):
   a Z3 timeout is "unknown", never "holds"; every witness is re-evaluated exactly outside Z3.
 - **model + proven ε = …: network claim** — with |f − v| ≤ ε on every mask (a verdict that holds,
   or a stated float), a claim about the network follows from the claim on f with margin
-  (THEORY §4): output thresholds move by ε, a no_effect tolerance shrinks by 2ε, an interaction
+  (docs/theory.md §4): output thresholds move by ε, a no_effect tolerance shrinks by 2ε, an interaction
   threshold moves by 2^{|S|}·ε (I(S) sums 2^{|S|} outputs with signs ±1). When that fails, the
   network claim is *undecided* (not false), unless a record was passed to decide it exactly.
 
@@ -65,7 +65,7 @@ __all__ = [
     "RECORD_ROUTE",
 ]
 
-#: Salience threshold of ``max_order`` on a record: |I(S)| ≥ SALIENCE · max_{S≠∅} |I(S)| (THEORY §3).
+#: Salience threshold of ``max_order`` on a record: |I(S)| ≥ SALIENCE · max_{S≠∅} |I(S)| (docs/theory.md §3).
 SALIENCE = Fraction(1, 20)
 RECORD_ROUTE = "record: exhaustive, exact"
 _U = 2.0**-53
@@ -913,7 +913,7 @@ def check(
         target: a :class:`~symlogic.record.Record` or a :class:`~symlogic.logic.LogicModel`.
         epsilon: with a model, a bound |f − v| ≤ ε on every mask (a float, or a verdict with
             ``.holds`` and ``.epsilon``): the claim is then about the *network* and is proven
-            from the model with margin (THEORY §4).
+            from the model with margin (docs/theory.md §4).
         record: with a model, the record: ε is computed by :func:`symlogic.verify.verify` when
             not given, and a claim the margin cannot carry is decided on the record exactly.
         timeout: seconds per Z3 call; a timeout gives ``status="unknown"``, never "holds".

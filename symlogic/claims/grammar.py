@@ -15,12 +15,19 @@ Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
                  | "interaction" "(" name ("," name)* ")" CMP number
     CMP         := ">=" | "<=" | ">" | "<" | "≥" | "≤"
     name        := identifier | "double-quoted" | 'single-quoted' | `backquoted`
-    number      := ("+" | "-")? decimal ("/" decimal)?   (decimal: digits, optional point and exponent;
-                                                        read as an exact Fraction, e.g. 0.1 or 1/3)
+    number      := ("+" | "-")? decimal ("/" decimal)?   (decimal: ASCII digits, optional point and
+                                                        exponent; read as an exact Fraction, e.g. 0.1 or 1/3)
 
-Only ``output`` and ``no_effect`` conclusions take a condition. Numbers are parsed with
-``Fraction(text)``, never through a float, so ``0.1`` means exactly 1/10. Variable names are
-resolved against a record's or model's names by :func:`resolve`.
+Only ``output`` and ``no_effect`` conclusions take a condition. Numbers are read as exact
+fractions, never through a float, so ``0.1`` means exactly 1/10. Variable names are resolved
+against a record's or model's names by :func:`resolve`.
+
+Limits (each refused with a :class:`ClaimSyntaxError`, so that parsing and the later exact checks
+stay fast on untrusted text): a claim has at most :data:`MAX_CLAIM_LENGTH` characters and
+:data:`MAX_DEPTH` nested ``(`` / ``not``; a number has at most :data:`MAX_DIGITS` significant
+digits and a magnitude within 10^±:data:`MAX_EXPONENT` (float64 spans about 1e-324 … 1e308, and
+the exact decimal of any float64 has at most 767 significant digits); ``max_order(k)`` takes at
+most :data:`MAX_ORDER_DIGITS` digits.
 """
 
 from __future__ import annotations
@@ -51,6 +58,11 @@ __all__ = [
     "resolve",
     "condition_names",
     "COMPARISONS",
+    "MAX_CLAIM_LENGTH",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "MAX_ORDER_DIGITS",
 ]
 
 #: The comparison operators of the language (unicode forms are normalised to these).
@@ -61,7 +73,19 @@ _KEYWORDS = frozenset(
 )
 _CONCLUSIONS = ("output", "no_effect", "max_order", "interaction")
 _IDENT = re.compile(r"[^\W\d][\w.]*")
-_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DECIMAL = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
+
+#: Longest claim text accepted, in characters.
+MAX_CLAIM_LENGTH = 10_000
+#: Deepest nesting of parentheses and ``not`` accepted (the parser and the checks recurse on it).
+MAX_DEPTH = 100
+#: Most significant digits in one number (enough for the exact decimal of any float64: 767).
+MAX_DIGITS = 800
+#: Largest |decimal exponent| of a nonzero number's magnitude (float64 spans about 1e-324 … 1e308).
+MAX_EXPONENT = 400
+#: Most digits in the k of ``max_order(k)``.
+MAX_ORDER_DIGITS = 6
 # Longest first; the value is the canonical symbol.
 _SYMBOLS = (
     ("->", "->"), ("=>", "->"), ("→", "->"),
@@ -307,6 +331,56 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+# ---- numbers --------------------------------------------------------------------------------
+
+_BOUND = Fraction(10) ** MAX_EXPONENT
+
+
+def _decimal(tok: Token, text: str) -> Fraction:
+    """The exact value of a number token, refusing sizes beyond the limits before any big arithmetic.
+
+    ``Fraction(text)`` would compute 10**exponent first, so ``1e-100000000`` would take minutes
+    here and in every later check; this reads the digits and the exponent separately instead.
+    """
+    m = _DECIMAL.fullmatch(tok.text)
+    if m is None:  # the tokenizer only makes numbers _DECIMAL reads; kept as a clean error all the same
+        raise ClaimSyntaxError(f"unreadable number {tok.text!r}", text, tok.position)
+    digits = (m.group("int") + (m.group("frac") or "")).lstrip("0")
+    if not digits:
+        return Fraction(0)
+    exp_text = m.group("exp") or "0"
+    sign = -1 if exp_text[0] == "-" else 1
+    exp_digits = exp_text.lstrip("+-").lstrip("0") or "0"
+    if len(exp_digits) > 6:
+        raise ClaimSyntaxError(
+            f"the exponent of {tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''} is out of range: numbers must "
+            f"lie within 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
+            text,
+            tok.position,
+        )
+    exponent = sign * int(exp_digits) - len(m.group("frac") or "")
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    if len(stripped) > MAX_DIGITS:
+        raise ClaimSyntaxError(
+            f"a number has {len(stripped)} significant digits; at most {MAX_DIGITS} are accepted (the exact "
+            "decimal of any float64 needs at most 767); write a shorter number or a ratio such as 1/3",
+            text,
+            tok.position,
+        )
+    magnitude = exponent + len(stripped) - 1  # the decimal exponent in scientific notation
+    if abs(magnitude) > MAX_EXPONENT:
+        raise ClaimSyntaxError(
+            f"{tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''} is about 1e{magnitude}: numbers must lie within "
+            f"1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
+            text,
+            tok.position,
+        )
+    if exponent >= 0:
+        return Fraction(int(stripped) * 10**exponent)
+    return Fraction(int(stripped), 10**-exponent)
+
+
 # ---- parser ---------------------------------------------------------------------------------
 
 
@@ -317,6 +391,18 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def enter(self, tok: Token) -> None:
+        """One more level of '(' or 'not'; refuses nesting deeper than :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ClaimSyntaxError(
+                f"the condition nests '(' and 'not' more than {MAX_DEPTH} levels deep; flatten it "
+                "(a & b & c needs no parentheses, not not x is x)",
+                self.text,
+                tok.position,
+            )
 
     @property
     def tok(self) -> Token:
@@ -373,17 +459,23 @@ class _Parser:
         return args[0] if len(args) == 1 else And(tuple(args))
 
     def unary(self) -> Condition:
-        if self.tok.kind == "!" or self.is_word("not"):
+        tok = self.tok
+        if tok.kind == "!" or self.is_word("not"):
+            self.enter(tok)
             self.advance()
-            return Not(self.unary())
+            inner = self.unary()
+            self.depth -= 1
+            return Not(inner)
         return self.atom()
 
     def atom(self) -> Condition:
         tok = self.tok
         if tok.kind == "(":
+            self.enter(tok)
             self.advance()
             inner = self.condition()
             self.expect(")", "')' to close the '(' at character %d" % tok.position)
+            self.depth -= 1
             return inner
         if self.is_word("present", "absent"):
             self.advance()
@@ -427,17 +519,27 @@ class _Parser:
             raise self.fail(expected, start if sign else tok)
         self.advance()
         text = sign + tok.text
-        value = Fraction(text)
+        value = _decimal(tok, self.text)
+        if sign == "-":
+            value = -value
         if self.tok.kind == "/":  # an exact ratio such as 1/3
             self.advance()
             den = self.tok
             if den.kind != "number":
                 raise self.fail("a number after '/' in a ratio such as 1/3")
             self.advance()
-            if Fraction(den.text) == 0:
+            divisor = _decimal(den, self.text)
+            if divisor == 0:
                 raise ClaimSyntaxError("division by zero in a ratio", self.text, den.position)
-            value /= Fraction(den.text)
+            value /= divisor
             text = f"{text}/{den.text}"
+            if value != 0 and not 1 / _BOUND <= abs(value) <= _BOUND:
+                raise ClaimSyntaxError(
+                    f"the ratio {text[:80]} lies outside 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude "
+                    "(float64 spans about 1e-324 … 1e308)",
+                    self.text,
+                    start.position,
+                )
         return value, text
 
     def comparison(self) -> str:
@@ -476,9 +578,17 @@ class _Parser:
             k_tok = self.tok
             if k_tok.kind != "number" or not k_tok.text.isdigit():
                 raise self.fail("a whole number k ≥ 0 in max_order(k)")
+            k_digits = k_tok.text.lstrip("0") or "0"
+            if len(k_digits) > MAX_ORDER_DIGITS:
+                raise ClaimSyntaxError(
+                    f"max_order(k) takes k with at most {MAX_ORDER_DIGITS} digits (k counts variables), "
+                    f"got {len(k_digits)} digits",
+                    self.text,
+                    k_tok.position,
+                )
             self.advance()
             self.expect(")", "')' to close max_order(k)")
-            return MaxOrder(int(k_tok.text))
+            return MaxOrder(int(k_digits))
         names: list[str] = []
         positions: list[int] = []
         while True:
@@ -501,14 +611,24 @@ def parse_claim(text: str) -> Claim:
     """Parse a claim into its AST.
 
     Raises:
-        ClaimSyntaxError: with ``position`` at the offending character and what was expected there.
+        ClaimSyntaxError: with ``position`` at the offending character and what was expected there;
+            also for claims beyond the size limits (see the module docstring).
+        InputError: when ``text`` is not a string.
 
     Example:
         >>> str(parse_claim("present(x0) and !x1 -> output >= 1.0"))
         'present(x0) & not present(x1) -> output >= 1.0'
     """
     if not isinstance(text, str):
-        raise InputError(f"a claim is a string, got {type(text).__name__}")
+        raise InputError(f"a claim is a string, got {type(text).__name__}; pass the claim's text, "
+                         "e.g. 'present(x0) -> output >= 1'")
+    if len(text) > MAX_CLAIM_LENGTH:
+        raise ClaimSyntaxError(
+            f"the claim has {len(text)} characters; at most {MAX_CLAIM_LENGTH} are accepted (split it into "
+            "several claims)",
+            text[:MAX_CLAIM_LENGTH],
+            MAX_CLAIM_LENGTH,
+        )
     return _Parser(text).claim()
 
 

@@ -1,4 +1,4 @@
-"""Z3 encoding of a :class:`~symlogic.logic.LogicModel` over Booleans (VERIFICATION.md, "Claims about the symbolic model").
+"""Z3 encoding of a :class:`~symlogic.logic.LogicModel` over Booleans (docs/verification.md §8.2).
 
 One Bool per variable (True = present); each term becomes ``If(And(...)/Or(...), c, 0)`` with c the
 coefficient's exact rational (``p/q`` numeral, never a decimal string). Threshold claims reduce to

@@ -439,6 +439,14 @@ _VERDICT_KEYS_IF_STATED = ("epsilon_exact", "model_sha256", "record_sha256")
 _CLAIM_KEYS = ("status", "counterexample", "values", "explanation", "route")
 
 
+def _engine_reports(claim: dict[str, Any]) -> Any:
+    """What each engine concluded, without its timing (the one part a re-check cannot reproduce)."""
+    engines = claim.get("engines")
+    if not isinstance(engines, list):
+        return engines
+    return [_normal({k: v for k, v in e.items() if k != "seconds"}) if isinstance(e, dict) else e for e in engines]
+
+
 def _stored_epsilon(stored: dict[str, Any]) -> Fraction:
     """The bound the bundle states, exactly: ``epsilon_exact`` (p/q) when written, else the float."""
     text = stored.get("epsilon_exact")
@@ -489,6 +497,7 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
         cex_old = (c.get("counterexample") or {}).get("mask") if isinstance(c.get("counterexample"), dict) else c.get("counterexample")
         cex_new = (fresh.get("counterexample") or {}).get("mask")
         same = same and cex_old == cex_new and all(_normal(fresh.get(k)) == _normal(c.get(k)) for k in _CLAIM_KEYS)
+        same = same and _engine_reports(fresh) == _engine_reports(c)
         word = "holds" if fresh.get("holds") else f"refuted (counterexample mask {cex_new})"
         items.append(RecheckItem(f"claim {text!r} on the {target}", same,
                                  f"{word}; {'reproduces' if same else 'DIFFERS FROM'} the stored result"))

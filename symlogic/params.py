@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["positive_int", "nonnegative_int", "positive_seconds"]
+__all__ = ["positive_int", "nonnegative_int", "positive_seconds", "finite_number", "flag"]
 
 
 def _is_int(value: Any) -> bool:
@@ -35,12 +35,31 @@ def nonnegative_int(value: Any, what: str, why: str = "") -> int:
     return int(value)
 
 
-def positive_seconds(value: Any, what: str = "timeout") -> float:
-    """``value`` as a finite number of seconds > 0; there is no "no limit" value."""
+def positive_seconds(value: Any, what: str = "timeout", *, none_means: str = "") -> float:
+    """``value`` as a finite number of seconds > 0 (0 or a negative number would do no work)."""
+    hint = f"; pass None for {none_means}" if none_means else "; 0 or less would leave no time to decide anything"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
+        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}{hint}")
     seconds = float(value)
     if not (math.isfinite(seconds) and seconds > 0):
-        raise InputError(f"{what} must be a finite number of seconds > 0, got {value!r}; "
-                         "a proof needs time to run (there is no 'no limit' value)")
+        raise InputError(f"{what} must be a finite number of seconds > 0, got {value!r}{hint}")
     return seconds
+
+
+def finite_number(value: Any, what: str, low: float, high: float = math.inf, *, low_open: bool = False) -> float:
+    """``value`` as a finite float in [low, high] ((low, high] with ``low_open``); bools refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{what} must be a number, got {value!r}")
+    x = float(value)
+    inside = math.isfinite(x) and (x > low if low_open else x >= low) and x <= high
+    if not inside:
+        span = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if math.isinf(high) else ']'}"
+        raise InputError(f"{what} must be a number in {span}, got {value!r}")
+    return x
+
+
+def flag(value: Any, what: str) -> bool:
+    """``value`` as a bool; a string such as "no" is refused rather than read as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{what} must be True or False, got {value!r}")
+    return bool(value)

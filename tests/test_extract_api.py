@@ -68,3 +68,15 @@ def test_a_plain_table_is_accepted_and_planted_terms_come_back():
     got = {(t.kind, t.mask): t.coefficient for t in lm.concepts}
     assert got == pytest.approx({("and", 0b11): 2.0, ("or", 0b1100): 1.5, ("and", 0b10000): -0.5})
     assert sl.verify(lm, ex.record).max_error == 0.0
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"time_limit": -5}, {"time_limit": 0}, {"tol": -1}, {"tol": float("nan")}, {"tol": 0.5}, {"count_empty": "no"},
+    {"method": "reference", "niter": -3}, {"method": "reference", "niter": 2.5}, {"method": "reference", "lr": -1},
+    {"method": "reference", "lr": float("inf")},
+])
+def test_extract_refuses_parameters_that_would_mean_nothing(kwargs: dict) -> None:
+    # A negative time limit or tolerance used to be accepted; "optimal" at tol 0.5 means nothing.
+    rec = sl.Record.from_table(np.arange(8.0), names=["a", "b", "c"])
+    with pytest.raises(sl.InputError):
+        sl.extract(rec, **kwargs)

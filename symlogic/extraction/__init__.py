@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
+from ..params import finite_number, flag, positive_int, positive_seconds
 from ..record import Record
 from ..transforms import or_sum, subset_sum
 from .result import Concept, Extraction, OrderProfile, noise_box
@@ -18,6 +20,8 @@ from .result import Concept, Extraction, OrderProfile, noise_box
 __all__ = ["extract", "Extraction", "Concept", "OrderProfile"]
 
 METHODS = ("exact", "reference")
+#: The loosest gap tolerance for which "optimal" is reported (a relative gap of 1 %).
+MAX_TOL = 1e-2
 
 
 def _fold_singletons(v: np.ndarray, and_: np.ndarray, or_: np.ndarray, q: np.ndarray, zeta: float | None,
@@ -93,6 +97,14 @@ def extract(
         raise InputError(f"method must be one of {METHODS}, got {method!r}")
     if not (q_bound >= 0 and np.isfinite(q_bound)):
         raise InputError(f"q_bound must be a finite number ≥ 0, got {q_bound!r}")
+    count_empty = flag(count_empty, "count_empty")
+    # "optimal" must mean something: a re-check refuses the status above this tolerance.
+    tol = finite_number(tol, "tol", 0.0, MAX_TOL)
+    if time_limit is not None:
+        time_limit = positive_seconds(time_limit, "time_limit", none_means="no limit")
+    if method == "reference":
+        lr = finite_number(lr, "lr", 0.0, math.inf, low_open=True)
+        niter = positive_int(niter, "niter", "it is the number of SGD steps")
     v = rec.values
     zeta = noise_box(v, q_bound)
     if not np.isfinite(zeta):

@@ -113,7 +113,7 @@ def main(out_dir: str | Path = "out/tabular", *, n_features: int = 10, seed: int
         "epsilon_extracted": eps_raw,
         "epsilon": verdict.epsilon,
         "proven": verdict.holds,
-        "engines": dict(verdict.engines),
+        "engines": verdict.engine_results,
         "true_claim": true_claim,
         "true_claim_holds": results[true_claim].holds,
         "false_claim": false_claim,

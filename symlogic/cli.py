@@ -18,8 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BundleError, SymlogicError
+from .results import status_word
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
+EXIT_CODES = """exit codes:
+  0  done: every result re-checks (verify), the claim holds (check)
+  1  a verdict or claim does not re-check or the bundle was altered (verify); the claim is refuted (check)
+  2  unusable input: a missing or unreadable file, a bad argument, a claim that does not parse
+  3  the claim is undecided or unknown (check): no counterexample, no proof (a margin too small, a timeout)
+  130  interrupted"""
 EXPORT_FORMATS = ("sympy", "latex", "json", "dot", "graphml", "mermaid")
 
 
@@ -157,11 +164,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, default=str))
     else:
-        print(f"{'HOLDS' if res.holds else 'DOES NOT HOLD'}: {args.claim}")
+        print(f"{status_word(res.status, 'claim')}: {args.claim}")
         print(res.explanation)
         if res.counterexample:
             print("counterexample: " + json.dumps(res.counterexample, default=str))
-    return EXIT_OK if res.holds else EXIT_FAIL
+    return {"holds": EXIT_OK, "fails": EXIT_FAIL}.get(res.status, EXIT_UNDECIDED)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -177,7 +184,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         from . import graph
 
-        g = graph.to_networkx(lm, epsilon=float(ev.verdict["epsilon"]))
+        g = graph.to_networkx(lm, epsilon=ev.verdict.epsilon)
         if fmt == "graphml":
             if not args.output:
                 raise CliError("--format graphml writes a file: pass -o PATH.graphml")
@@ -225,7 +232,9 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="symlogic", description="Exact, checked AND-OR logic explanations of a network's output.")
+    parser = argparse.ArgumentParser(
+        prog="symlogic", description="Exact, checked AND-OR logic explanations of a network's output.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

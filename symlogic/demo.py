@@ -123,7 +123,7 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
     from .graph import render_graph
 
     for suffix in ("png", "svg"):
-        render_graph(lm, out / f"graph.{suffix}", epsilon=float(ev.verdict["epsilon"]))
+        render_graph(lm, out / f"graph.{suffix}", epsilon=ev.verdict.epsilon)
     files["graph"] = str(out / "graph.png")
     files["report"] = ev.to_html(out / "report.html")
     echo("")

@@ -77,7 +77,7 @@ class Evidence:
     record: Record
     extraction: Extraction | None
     logic_model: LogicModel
-    verdict: dict[str, Any]
+    verdict: Verdict
     claims: list[dict[str, Any]] = field(default_factory=list)
     created: str = ""
     symlogic_version: str = ""
@@ -93,7 +93,7 @@ class Evidence:
             "record": self.record.provenance(),
             "extraction": ex.summary() if ex is not None else None,
             "logic_model": self.logic_model.to_dict(),
-            "verdict": self.verdict,
+            "verdict": _finite_json(self.verdict.to_dict()),
             "claims": self.claims,
             "members": hashes,
         }
@@ -151,17 +151,17 @@ class Evidence:
     @property
     def epsilon(self) -> Fraction:
         """The verdict's bound, exactly (older bundles state only its float, which is exact too)."""
-        return _stored_epsilon(self.verdict)
+        return self.verdict.epsilon_fraction
 
     def summary_lines(self) -> list[str]:
         """What a person reads first: the extraction and how optimal it is proven to be, the
         formula, the ε verdict, and each claim's outcome."""
         v = self.verdict
-        engines = ", ".join(f"{k} {r}" for k, r in v["engines"].items())
+        engines = ", ".join(f"{e.name} {e.detail}" for e in v.engines)
         lines = [] if self.extraction is None else [_extraction_line(self.extraction)]
         lines += [str(self.logic_model),
-                 f"ε-equivalence: {'PROVEN' if v['holds'] else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
-                 f"ε = {v['epsilon']:.6g} (engines: {engines})"]
+                 f"ε-equivalence: {'PROVEN' if v.holds else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
+                 f"ε = {v.epsilon:.6g} (engines: {engines})"]
         for c in self.claims:
             status = c.get("status") or ("holds" if c.get("holds") else "fails")
             word = {"holds": "HOLDS", "fails": "REFUTED"}.get(status, status.upper())
@@ -185,7 +185,7 @@ class Evidence:
         if self.extraction is not None and error_curve_k > 0 and self.record.n <= 16:
             c = error_curve(self.extraction, max_k=min(error_curve_k, max(len(self.logic_model), 1) + 4))
             curve = {"k": c.k.tolist(), "epsilon": c.epsilon_refit.tolist(), "chosen_k": len(self.logic_model)}
-        verdict = dict(self.verdict, name="ε-equivalence with the recorded outputs")
+        verdict = dict(_finite_json(self.verdict.to_dict()), name="ε-equivalence with the recorded outputs")
         manifest = self.manifest({})
         provenance = {"symlogic": manifest["symlogic_version"], "created": manifest["created"],
                       "format": f"{FORMAT} v{FORMAT_VERSION}", "record": manifest["record"],
@@ -194,7 +194,7 @@ class Evidence:
         out = write_report(path, title=f"symlogic evidence: {self.record.n} variables, {self.record.output}",
                            formula_text=str(self.logic_model), formula_latex=self.logic_model.to_latex(),
                            verdicts=[verdict], claims=self.claims, provenance=provenance, lm=self.logic_model,
-                           record_values=self.record.values, epsilon=float(self.verdict["epsilon"]),
+                           record_values=self.record.values, epsilon=self.verdict.epsilon,
                            error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)),
                            extraction=None if self.extraction is None else _extraction_line(self.extraction))
         return os.fspath(out)
@@ -272,7 +272,15 @@ def _load(path: str | os.PathLike[str], limits: BundleLimits | None) -> Evidence
     if lm.names != record.names:
         raise BundleError(f"{path}: the logic model's variables differ from the record's; the bundle was altered")
     _same_derived(path, "logic_model", manifest["logic_model"], lm.to_dict())
-    return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=manifest["verdict"],
+    try:
+        verdict = Verdict.from_dict(manifest["verdict"])
+    except InputError as exc:
+        raise BundleError(f"{path}: the verdict is malformed ({exc}); the manifest was altered") from None
+    try:
+        _stored_epsilon(verdict)
+    except BundleError as exc:
+        raise BundleError(f"{path}: {exc}") from None
+    return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=verdict,
                     claims=list(manifest.get("claims") or []), created=str(manifest.get("created", "")),
                     symlogic_version=str(manifest.get("symlogic_version", "")))
 
@@ -322,7 +330,7 @@ def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequenc
                          "state it; rescale the outputs (e.g. by a power of two) or build a closer model")
     checked = [_check_claim(text, target, rec, lm, verdict, timeout) for text, target in specs]
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-    return Evidence(record=rec, extraction=ex, logic_model=lm, verdict=_finite_json(verdict.to_dict()), claims=checked,
+    return Evidence(record=rec, extraction=ex, logic_model=lm, verdict=verdict, claims=checked,
                     created=created, symlogic_version=_version())
 
 
@@ -434,8 +442,6 @@ def _recheck_status(ex: Extraction, gap: float, scale: float) -> RecheckItem:
 #: Deterministic stored fields that a re-check must reproduce exactly (not timings).
 _VERDICT_KEYS = ("holds", "epsilon", "max_error", "max_error_exact", "max_error_mask", "counterexample", "violations",
                  "engines", "support", "rows_checked", "explanation")
-#: Written since the exact-ε fix; compared whenever a bundle states them (older bundles do not).
-_VERDICT_KEYS_IF_STATED = ("epsilon_exact", "model_sha256", "record_sha256")
 _CLAIM_KEYS = ("status", "counterexample", "values", "explanation", "route")
 
 
@@ -447,20 +453,21 @@ def _engine_reports(claim: dict[str, Any]) -> Any:
     return [_normal({k: v for k, v in e.items() if k != "seconds"}) if isinstance(e, dict) else e for e in engines]
 
 
-def _stored_epsilon(stored: dict[str, Any]) -> Fraction:
-    """The bound the bundle states, exactly: ``epsilon_exact`` (p/q) when written, else the float."""
-    text = stored.get("epsilon_exact")
-    if text is None:
-        return Fraction(float(stored["epsilon"]))
-    p, sep, q = str(text).partition("/")
-    try:
-        eps = Fraction(int(p), int(q)) if sep else Fraction(int(p))
-    except (ValueError, ZeroDivisionError):
-        raise BundleError(f"verdict.epsilon_exact {text!r:.60} is not p/q; the manifest was altered") from None
-    if eps < 0 or float_upper(eps) != float(stored["epsilon"]):
-        raise BundleError(f"verdict.epsilon {stored['epsilon']!r} is not the stated exact bound {text} rounded up; "
-                          "the manifest was altered")
+def _stored_epsilon(stored: Verdict) -> Fraction:
+    """The bound a bundle's verdict states, exactly, after checking its float is that bound rounded up."""
+    eps = stored.epsilon_fraction
+    if stored.epsilon_exact and float_upper(eps) != stored.epsilon:
+        raise BundleError(f"verdict.epsilon {stored.epsilon!r} is not the stated exact bound {stored.epsilon_exact:.80} "
+                          "rounded up; the manifest was altered")
     return eps
+
+
+def _stated(stored: Verdict) -> tuple[str, ...]:
+    """The verdict fields a bundle states and a re-check must reproduce (older bundles lack some)."""
+    keys = list(_VERDICT_KEYS)
+    keys += [k for k in ("epsilon_exact", "model_sha256", "record_sha256") if getattr(stored, k)]
+    keys += ["output_range"] if stored.output_range is not None else []
+    return tuple(keys)
 
 
 def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
@@ -470,19 +477,15 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
         source = _recheck_model_source(ev.extraction, ev.logic_model)
         items += [source] if source is not None else []
     stored = ev.verdict
-    try:
-        eps = _stored_epsilon(stored)
-    except BundleError as exc:
-        return RecheckReport(items=items + [RecheckItem("ε-equivalence", False, str(exc))])
+    eps = _stored_epsilon(stored)
     v = verify(ev.logic_model, ev.record, epsilon=eps, timeout=timeout)
     # Every stored field a reader is shown (the HTML report prints max_error and engines) must be
     # reproduced, not only holds and max_error_exact; timings and wording are left out.
-    fresh_v = _finite_json(v.to_dict())
-    keys = _VERDICT_KEYS + tuple(k for k in _VERDICT_KEYS_IF_STATED if k in stored)
-    same = v.holds == stored.get("holds") and all(_normal(fresh_v.get(k)) == _normal(stored.get(k)) for k in keys)
+    fresh_d, stored_d = _finite_json(v.to_dict()), _finite_json(stored.to_dict())
+    same = all(_normal(fresh_d.get(k)) == _normal(stored_d.get(k)) for k in _stated(stored))
     items.append(RecheckItem("ε-equivalence", same and v.holds,
-                             f"{'holds' if v.holds else 'does NOT hold'} at ε = {stored['epsilon']!r} (engines {v.engines}; "
-                             f"max error {v.max_error_exact} = {v.max_error:.6g}; stored: {'holds' if stored.get('holds') else 'fails'})"))
+                             f"{'holds' if v.holds else 'does NOT hold'} at ε = {stored.epsilon!r} (engines {v.engine_results}; "
+                             f"max error {v.max_error_exact} = {v.max_error:.6g}; stored: {'holds' if stored.holds else 'fails'})"))
     fresh_by_claim: dict[tuple[str, str], dict[str, Any]] = {}  # a repeated claim is checked once
     for c in ev.claims:
         text, target = str(c.get("claim", "")), str(c.get("target", "record"))

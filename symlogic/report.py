@@ -7,7 +7,7 @@ in an archive years later. Every user string is HTML-escaped.
 
 Stable hooks for tests and tools: ``id="summary"``, ``id="extraction"`` (when given), ``id="formula"``, ``id="terms"``,
 ``id="verdicts"`` with ``class="verdict pass|fail|unknown"``, ``id="claims"`` with
-``class="claim pass|fail|unknown"``, ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``
+``class="claim pass|refuted|unknown"`` (``fail`` for a claim given without a status), ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``
 and ``id="provenance"``.
 """
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import InputError
 from .plot import figure_to_svg, plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile
+from .results import status_word
 
 if TYPE_CHECKING:
     from .logic import LogicModel
@@ -33,7 +34,7 @@ __all__ = ["render_report", "write_report"]
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _CSS = """
-:root { --pass: #1b7a2f; --pass-bg: #e8f5eb; --fail: #b3261e; --fail-bg: #fdecea; --unk: #6b6b6b; --unk-bg: #f1f1f1; }
+:root { --pass: #1b7a2f; --pass-bg: #e8f5eb; --fail: #b3261e; --fail-bg: #fdecea; --unk: #6b6b6b; --unk-bg: #f1f1f1; --ref: #1f4e9c; --ref-bg: #e9effa; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto;
        max-width: 1280px; padding: 1.5rem; color: #1d1d1d; background: #ffffff; line-height: 1.4; }
@@ -50,6 +51,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-
 .pass { border-left-color: var(--pass); background: var(--pass-bg); } .pass .badge { background: var(--pass); }
 .fail { border-left-color: var(--fail); background: var(--fail-bg); } .fail .badge { background: var(--fail); }
 .unknown .badge { background: var(--unk); }
+.refuted { border-left-color: var(--ref); background: var(--ref-bg); } .refuted .badge { background: var(--ref); }
 .verdict h3, .claim h3 { font-size: 1.05rem; margin: 0 0 .3rem; }
 .claim-text { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .meta { color: #444; font-size: .9rem; margin: .2rem 0; }
@@ -115,8 +117,21 @@ def _verdict(v: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _claim_status(c: Mapping[str, Any]) -> tuple[str, str]:
+    """A claim's card class and badge: a refuted claim is a finding (REFUTED, not a red FAIL), an
+    undecided one is UNDECIDED or UNKNOWN; a claim without a status falls back to ``holds``."""
+    status = c.get("status")
+    if status == "fails":
+        return "refuted", status_word("fails", "claim")
+    if status in ("undecided", "unknown"):
+        return "unknown", status_word(status, "claim")
+    if status == "holds":
+        return "pass", "HOLDS"
+    return _status(c.get("holds"))
+
+
 def _claim(c: Mapping[str, Any]) -> str:
-    cls, word = _status(c.get("holds"))
+    cls, word = _claim_status(c)
     parts = [f'<div class="claim {cls}" data-holds="{cls}">',
              f'<h3><span class="badge">{word}</span><span class="claim-text">{_e(c.get("claim", ""))}</span></h3>']
     labels = (("route", "route"), ("engines", "engines"), ("seconds", "seconds"))
@@ -245,11 +260,13 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
     # The summary is about the proof: verdicts must hold. A refuted claim is a result, not a failure
     # of the evidence, so claims are counted, not judged.
     n_pass = sum(_status(v.get("holds"))[0] == "pass" for v in verdicts)
-    c_pass = sum(_status(c.get("holds"))[0] == "pass" for c in claims)
+    kinds = [_claim_status(c)[0] for c in claims]
+    c_pass, c_refuted = kinds.count("pass"), kinds.count("refuted") + kinds.count("fail")
     proven = n_pass == len(verdicts)
     summary = (f'<p id="summary" class="{"pass" if proven else "fail"}"><span class="badge">'
                f'{"PROVEN" if proven else "NOT PROVEN"}</span>'
-               f'{n_pass} of {len(verdicts)} verdicts hold; claims: {c_pass} hold, {len(claims) - c_pass} refuted or undecided. '
+               f'{n_pass} of {len(verdicts)} verdicts hold; claims: {c_pass} hold, {c_refuted} refuted, '
+               f'{len(claims) - c_pass - c_refuted} undecided. '
                f'{lm.n} variables, {len(lm.concepts)} concepts'
                + (f", ε = {_value(epsilon)}" if epsilon is not None else "") + ".</p>")
 

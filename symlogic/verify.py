@@ -30,6 +30,7 @@ from .exact import exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
 from .params import positive_int, positive_seconds
 from .progress import Progress
+from .results import EngineReport
 from .smt import model_define_fun, table_chunk_script
 
 if TYPE_CHECKING:
@@ -101,8 +102,10 @@ class Verdict:
         max_error: exact max error rounded up to float64; ``max_error_exact`` is its p/q.
         counterexample: details of the worst violating mask (see :func:`counterexample_details`).
         violations: how many masks violate ε (exact count).
-        engines: engine → result ("unsat"/"sat"/"unknown" for z3, "holds"/"fails" for exact).
-        seconds: wall time of the whole verification; ``engine_seconds`` per engine.
+        engines: one :class:`~symlogic.results.EngineReport` per engine: outcome "holds", "fails"
+            or "unknown", the engine's own word in ``detail`` ("unsat"/"sat"/"unknown" for z3,
+            "holds"/"fails" for exact), and its seconds; ``engine_results`` maps name → detail.
+        seconds: wall time of the whole verification.
         model_sha256, record_sha256: what was proven: the model (:func:`model_sha256`) and the
             recorded table (``Record.fingerprint``). A verdict is evidence about that pair only.
     """
@@ -114,15 +117,15 @@ class Verdict:
     max_error_mask: int
     counterexample: dict[str, Any] | None
     violations: int
-    engines: dict[str, str]
+    engines: tuple[EngineReport, ...]
     seconds: float
-    engine_seconds: dict[str, float] = field(default_factory=dict)
     support: tuple[int, ...] = ()
     rows_checked: int = 0
     explanation: str = ""
     epsilon_exact: str = ""
     model_sha256: str = ""
     record_sha256: str = ""
+    output_range: float | None = None
 
     @property
     def status(self) -> str:
@@ -132,9 +135,24 @@ class Verdict:
         return "fails" if self.violations > 0 else "unknown"
 
     @property
+    def engine_results(self) -> dict[str, str]:
+        """Engine name → its own word ("unsat"/"sat"/"unknown" for z3, "holds"/"fails" for exact)."""
+        return {e.name: e.detail for e in self.engines}
+
+    @property
+    def engine_seconds(self) -> dict[str, float]:
+        return {e.name: e.seconds for e in self.engines}
+
+    @property
     def epsilon_fraction(self) -> Fraction:
         """The bound as the exact rational that was checked."""
         return _parse_fraction(self.epsilon_exact) if self.epsilon_exact else Fraction(self.epsilon)
+
+    @property
+    def relative_epsilon(self) -> float | None:
+        """ε divided by the record's output range max v − min v (None when the range is 0 or unknown)."""
+        spread = self.output_range
+        return None if not spread else float(self.epsilon_fraction / Fraction(spread))
 
     def bound_to(self, lm: "LogicModel", rec: "Record | None" = None) -> bool:
         """Was this verdict proven for ``lm`` (and, when given, ``rec``)?"""
@@ -143,18 +161,106 @@ class Verdict:
         return rec is None or self.record_sha256 == rec.fingerprint
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form; ``engines`` as name → word and ``engine_seconds`` as name → seconds (the
+        evidence bundle's version-1 layout, so older readers and bundles agree)."""
         d = asdict(self)
+        d["engines"] = self.engine_results
+        d["engine_seconds"] = self.engine_seconds
         d["support"] = list(self.support)
+        d["status"] = self.status
         return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Verdict":
+        """The verdict :meth:`to_dict` wrote (also from a bundle, so every field is checked).
+
+        Raises:
+            InputError: a field is missing or of the wrong type.
+        """
+        return _verdict_from_dict(data)
 
     def __str__(self) -> str:
         word = {"holds": "HOLDS", "fails": "FAILS"}.get(self.status, "NOT PROVEN")
-        engines = ", ".join(f"{k}: {v}" for k, v in self.engines.items())
+        engines = ", ".join(f"{e.name}: {e.detail}" for e in self.engines)
         eps, err = self.epsilon_fraction, _parse_fraction(self.max_error_exact)
         # Six digits would show ε = 1/10 and a max error of 0.1000000000000000055 both as 0.1.
         close = eps != err and f"{float_upper(eps):.6g}" == f"{float_upper(err):.6g}"
         show = _show if close else (lambda x: f"{float_upper(x):.6g}")
         return f"ε-equivalence {word}: ε = {show(eps)}, max error = {show(err)} ({engines})"
+
+
+def _field(data: dict[str, Any], key: str, kinds: tuple[type, ...], default: Any = ...) -> Any:
+    if key not in data:
+        if default is ...:
+            raise InputError(f"a verdict needs the field {key!r}")
+        return default
+    value = data[key]
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        raise InputError(f"verdict.{key} must be {' or '.join(k.__name__ for k in kinds)}, got {value!r:.60}")
+    return value
+
+
+#: An exact float64 value (or a bound near one) takes at most ~1,100 digits as p/q.
+_MAX_FRACTION_CHARS = 2400
+
+
+def _is_fraction_text(text: Any) -> bool:
+    if not isinstance(text, str) or len(text) > _MAX_FRACTION_CHARS:
+        return False
+    p, sep, q = text.partition("/")
+    return p.lstrip("-").isdigit() and (not sep or (q.isdigit() and int(q) > 0))
+
+
+def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
+    if not isinstance(data, dict):
+        raise InputError(f"a verdict is a JSON object, got {type(data).__name__}")
+    number = (int, float)
+    words = _field(data, "engines", (dict, list))
+    seconds = _field(data, "engine_seconds", (dict,), {})
+    if isinstance(words, dict):  # the layout to_dict writes: name → the engine's own word
+        engines = []
+        for name, word in words.items():
+            if not isinstance(word, str):
+                raise InputError(f"verdict.engines.{name} must be a string, got {word!r:.40}")
+            outcome = {"unsat": "holds", "sat": "fails", "holds": "holds", "fails": "fails"}.get(word, "unknown")
+            secs = seconds.get(name, 0.0)
+            if isinstance(secs, bool) or not isinstance(secs, number):
+                raise InputError(f"verdict.engine_seconds.{name} must be a number")
+            engines.append(EngineReport(str(name), outcome, float(secs), word))
+    else:
+        engines = [EngineReport.from_dict(e) for e in words]
+    # JSON writers may sort keys: restore the order verify reports the engines in.
+    engines.sort(key=lambda e: {"z3": 0, "exact": 1}.get(e.name, 2))
+    support = _field(data, "support", (list, tuple), [])
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in support):
+        raise InputError("verdict.support must be a list of variable indices")
+    spread = _field(data, "output_range", (int, float, type(None)), None)
+    # A field a bundle states must be well formed; only its absence (an older bundle) is allowed.
+    for key in ("max_error_exact", "epsilon_exact"):
+        if key in data and not _is_fraction_text(data[key]):
+            raise InputError(f"verdict.{key} must be an exact p/q of at most {_MAX_FRACTION_CHARS} characters, got {data[key]!r:.60}")
+    for key in ("model_sha256", "record_sha256"):
+        if key in data and not (isinstance(data[key], str) and len(data[key]) == 64
+                                and all(ch in "0123456789abcdef" for ch in data[key])):
+            raise InputError(f"verdict.{key} must be a SHA-256 in hex, got {data[key]!r:.80}")
+    return Verdict(
+        holds=_field(data, "holds", (bool,)),
+        epsilon=float(_field(data, "epsilon", number)),
+        max_error=float(_field(data, "max_error", number)),
+        max_error_exact=_field(data, "max_error_exact", (str,)),
+        max_error_mask=_field(data, "max_error_mask", (int,)),
+        counterexample=_field(data, "counterexample", (dict, type(None)), None),
+        violations=_field(data, "violations", (int,)),
+        engines=tuple(engines),
+        seconds=float(_field(data, "seconds", number, 0.0)),
+        support=tuple(support),
+        rows_checked=_field(data, "rows_checked", (int,), 0),
+        explanation=_field(data, "explanation", (str,), ""),
+        epsilon_exact=_field(data, "epsilon_exact", (str,), ""),
+        model_sha256=_field(data, "model_sha256", (str,), ""),
+        record_sha256=_field(data, "record_sha256", (str,), ""),
+        output_range=None if spread is None else float(spread),
+    )
 
 
 #: Z3 keeps its timeout in an unsigned 32-bit count of milliseconds (about 49 days).
@@ -285,7 +391,8 @@ def verify(
                                                       progress=progress, workers=workers)
     t2 = time.perf_counter()
 
-    engines = {"z3": z3_result, "exact": exact_result}
+    z3_outcome = {"unsat": "holds", "sat": "fails"}.get(z3_result, "unknown")
+    engines = (EngineReport("z3", z3_outcome, t2 - t1, z3_result), EngineReport("exact", exact_result, t1 - t0, exact_result))
     # "unsat" on fewer rows than the reduced table has would be a proof of nothing.
     holds = exact_result == "holds" and z3_result == "unsat" and rows == total_rows and worst.value <= eps
     cex_mask = worst_list[0].mask if worst_list else z3_mask
@@ -311,11 +418,11 @@ def verify(
         violations=count,
         engines=engines,
         seconds=time.perf_counter() - start,
-        engine_seconds={"exact": t1 - t0, "z3": t2 - t1},
         support=mask_bits(lm.support_mask),
         rows_checked=rows,
         explanation=why,
         epsilon_exact=_frac_str(eps),
         model_sha256=model_sha256(lm),
         record_sha256=rec.fingerprint,
+        output_range=float_upper(Fraction(float(np.max(rec.values))) - Fraction(float(np.min(rec.values)))),
     )

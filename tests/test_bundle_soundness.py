@@ -265,13 +265,15 @@ def test_malformed_manifests_raise_only_symlogic_errors(bundle: Path, tmp_path: 
 # ---- what must keep working -------------------------------------------------------------------------------
 def test_a_version_1_bundle_from_before_the_fix_still_loads_and_rechecks() -> None:
     ev = Evidence.load(FIXTURE_V1)
-    assert "epsilon_exact" not in ev.verdict  # written before exact bounds were stored
+    assert ev.verdict.epsilon_exact == ""  # written before exact bounds were stored
     report = ev.recheck()
     assert report.ok, str(report)
 
 
 def test_a_bundle_at_an_exact_bound_rechecks_at_that_bound(tmp_path: Path) -> None:
     from fractions import Fraction
+
+    from symlogic.exact import float_upper
 
     rec = sl.Record.from_table([0.0, 0.1, 0.2, 0.3], names=["a", "b"])
     lm = sl.LogicModel.from_terms(rec.names, 0.0, [("and", ["a"], 0.1), ("and", ["b"], 0.2)])
@@ -283,4 +285,10 @@ def test_a_bundle_at_an_exact_bound_rechecks_at_that_bound(tmp_path: Path) -> No
     def tighten(man: dict[str, Any]) -> None:  # a smaller stated bound must be re-proven, not trusted
         man["verdict"]["epsilon_exact"] = "1/10000000000000000000000000"
 
-    assert not Evidence.load(_edit(tmp_path / "e.zip", tmp_path / "f.zip", tighten)).recheck().ok
+    with pytest.raises(BundleError, match="altered"):  # the float no longer is that bound rounded up
+        Evidence.load(_edit(tmp_path / "e.zip", tmp_path / "f.zip", tighten))
+
+    def tighten_both(man: dict[str, Any]) -> None:  # consistent, but the model's error exceeds it
+        man["verdict"]["epsilon_exact"], man["verdict"]["epsilon"] = "1/1000", float_upper(Fraction(1, 1000))
+
+    assert not Evidence.load(_edit(tmp_path / "e.zip", tmp_path / "g.zip", tighten_both)).recheck().ok

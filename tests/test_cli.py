@@ -63,7 +63,7 @@ def run(args: list[str], capsys) -> tuple[int, str, str]:
 
 def test_explain_writes_a_bundle_and_report(bundle):
     ev = Evidence.load(bundle)
-    assert ev.record.names == ("a", "b", "c", "d", "e") and ev.verdict["holds"]
+    assert ev.record.names == ("a", "b", "c", "d", "e") and ev.verdict.holds
     assert [c["holds"] for c in ev.claims] == [True, False]
     html = (bundle.parent / "report.html").read_text(encoding="utf-8")
     assert len(html) > 10_000
@@ -198,3 +198,10 @@ def test_demo_end_to_end_small(tmp_path, capsys):
     for name in ("evidence.zip", "graph.png", "graph.svg", "report.html"):
         assert (tmp_path / "demo" / name).stat().st_size > 1000
     assert Evidence.load(tmp_path / "demo" / "evidence.zip").recheck().ok
+
+
+def test_help_lists_the_exit_codes(capsys):
+    from symlogic.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "exit codes:" in text and all(f"\n  {code}  " in text for code in (0, 1, 2, 3))

@@ -46,7 +46,7 @@ def test_round_trip_keeps_everything(bundle):
     back = Evidence.load(path)
     assert np.array_equal(back.record.values, ev.record.values) and back.record.names == ev.record.names
     assert back.logic_model == ev.logic_model
-    assert back.verdict == ev.verdict and back.verdict["holds"]
+    assert back.verdict == ev.verdict and back.verdict.holds
     assert [c["holds"] for c in back.claims] == [c["holds"] for c in ev.claims] == [True, False, True]
     assert np.array_equal(back.extraction.and_, ev.extraction.and_)
     assert np.array_equal(back.extraction.certificate, ev.extraction.certificate)

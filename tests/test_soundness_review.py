@@ -34,7 +34,7 @@ def test_exact_engine_does_not_miss_a_violation_between_its_float_tests():
     count, worst = violations(lm, rec.values, eps)
     assert count == 1 and worst[0].mask == 0
     verdict = verify(lm, rec, eps)
-    assert not verdict.holds and verdict.engines == {"z3": "sat", "exact": "fails"}
+    assert not verdict.holds and verdict.engine_results == {"z3": "sat", "exact": "fails"}
 
 
 # ---- ε route: a given exact ε must not be rounded down to a float -------------------------------

@@ -41,11 +41,11 @@ def test_planted_model_proven_at_exact_max_error_and_refuted_at_half(n, seed):
     lm, rec = planted(n, seed, noise=0.05)
     exact, _ = brute_max_error(lm, rec)
     v = verify(lm, rec)
-    assert v.holds and v.engines == {"z3": "unsat", "exact": "holds"}
+    assert v.holds and v.engine_results == {"z3": "unsat", "exact": "holds"}
     assert Fraction(v.epsilon) >= exact and Fraction(math.nextafter(v.epsilon, 0)) < exact
     assert v.max_error_exact == f"{exact.numerator}/{exact.denominator}"
     half = verify(lm, rec, epsilon=v.epsilon / 2)
-    assert not half.holds and half.engines == {"z3": "sat", "exact": "fails"}
+    assert not half.holds and half.engine_results == {"z3": "sat", "exact": "fails"}
     cex = half.counterexample
     m = cex["mask"]
     assert abs(Fraction(float(rec.values[m])) - lm.evaluate_exact(m)) > Fraction(v.epsilon / 2)
@@ -71,7 +71,7 @@ def test_mutation_past_epsilon_is_never_verified(n, seed, where, sign, push):
     v = verify(lm, mutated, epsilon=eps)
     assert not v.holds
     assert v.violations == 1 and v.counterexample["mask"] == mask
-    assert v.engines["z3"] == "sat" and v.engines["exact"] == "fails"
+    assert v.engine_results["z3"] == "sat" and v.engine_results["exact"] == "fails"
 
 
 def test_float_and_exact_arithmetic_disagree_and_exact_wins():

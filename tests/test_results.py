@@ -1,0 +1,64 @@
+"""The one result shape: status, engines (EngineReport), seconds, to_dict/from_dict round trips."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+import symlogic as sl
+from symlogic.errors import InputError
+from symlogic.report import render_report
+from symlogic.results import EngineReport, Result, status_word
+
+
+def _verdicts() -> list[sl.Verdict]:
+    rec = sl.Record.from_table([0.0, 0.1, 0.2, 0.35], names=["a", "b"])
+    lm = sl.LogicModel.from_terms(rec.names, 0.0, [("and", ["a"], 0.1), ("and", ["b"], 0.2)])
+    return [sl.verify(lm, rec), sl.verify(lm, rec, 0.0), sl.verify(lm, rec, Fraction(1, 10))]
+
+
+def test_a_verdict_round_trips_through_json() -> None:
+    for v in _verdicts():
+        back = sl.Verdict.from_dict(json.loads(json.dumps(v.to_dict())))
+        assert back == v and back.status == v.status and isinstance(v, Result)
+        assert all(isinstance(e, EngineReport) for e in back.engines)
+
+
+def test_verdict_status_and_engine_reports() -> None:
+    holds, fails, _ = _verdicts()
+    assert holds.status == "holds" and [e.outcome for e in holds.engines] == ["holds", "holds"]
+    assert fails.status == "fails" and {e.name: e.outcome for e in fails.engines} == {"z3": "fails", "exact": "fails"}
+    assert fails.engine_results == {"z3": "sat", "exact": "fails"}
+    assert holds.relative_epsilon == pytest.approx(float(Fraction(holds.max_error_exact)) / 0.35)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d.pop("holds"), lambda d: d.update(holds="yes"), lambda d: d.update(engines=[{"name": "z3"}]),
+    lambda d: d.update(epsilon_exact="1/0"), lambda d: d.update(model_sha256="x"), lambda d: d.update(support=[True]),
+])
+def test_a_malformed_verdict_dict_is_an_input_error(edit) -> None:  # type: ignore[no-untyped-def]
+    d = _verdicts()[0].to_dict()
+    edit(d)
+    with pytest.raises(InputError):
+        sl.Verdict.from_dict(d)
+
+
+def test_engine_reports_round_trip_and_refuse_unknown_outcomes() -> None:
+    e = EngineReport("z3", "holds", 0.5, "unsat")
+    assert EngineReport.from_dict(e.to_dict()) == e
+    with pytest.raises(InputError):
+        EngineReport("z3", "unsat")
+
+
+def test_a_refuted_claim_is_shown_as_refuted_not_as_a_failure() -> None:
+    assert status_word("fails", "claim") == "REFUTED" and status_word("fails") == "FAILS"
+    lm = sl.LogicModel.from_terms(["a"], 0.0, [("and", ["a"], 1.0)])
+    html = render_report(title="t", formula_text="f", formula_latex="f", lm=lm, verdicts=[{"name": "v", "holds": True}],
+                         claims=[{"claim": "output >= 0.5", "holds": False, "status": "fails"},
+                                 {"claim": "output >= 0", "holds": False, "status": "undecided"}],
+                         provenance={})
+    assert 'class="claim refuted"' in html and "REFUTED" in html and 'class="claim fail"' not in html
+    assert 'class="claim unknown"' in html and "UNDECIDED" in html
+    assert "1 refuted, 1 undecided" in html

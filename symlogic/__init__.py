@@ -24,6 +24,7 @@ from .attribution import banzhaf_values, shapley_values
 from .errors import BundleError, ClaimSyntaxError, InputError, ResourceError, SymlogicError
 from .evidence import Evidence, RecheckReport, evidence
 from .extraction import Concept, Extraction, extract
+from .interactions import INDICES, Interactions, interactions, register_index
 from .logic import LogicModel, Term
 from .model_record import record_model
 from .pipeline import explain
@@ -43,7 +44,7 @@ from .transforms import (
 )
 from .verify import Verdict, verify
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # name -> module that defines it, imported on first access (heavy or optional dependencies).
 _LAZY = {
@@ -77,6 +78,7 @@ __all__ = [
     "Record", "record", "record_model",
     "and_interactions", "and_values", "or_interactions", "or_values", "subset_sum", "mobius", "superset_sum",
     "superset_mobius", "or_sum", "or_sum_transpose", "shapley_values", "banzhaf_values",
+    "interactions", "Interactions", "register_index", "INDICES",
     "extract", "Extraction", "Concept",
     "LogicModel", "Term", "refit_minimax", "error_curve",
     "verify", "Verdict",

@@ -41,7 +41,7 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__
 

@@ -1,0 +1,752 @@
+"""Interaction indices by name: one registry, one entry point, one result type (docs/theory.md §2).
+
+Every index symlogic computes is one entry of :data:`INDICES`, and
+:func:`interactions` computes any of them from a :class:`~symlogic.Record` or a table of length 2^n:
+
+- ``"AND"`` (per set): Harsanyi/Möbius dividends I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T) (§2.1);
+- ``"OR"`` (per set): I_or(S) = −Σ_{T⊆S} (−1)^{|S|−|T|} v(N∖T) for S ≠ ∅, I_or(∅) = v(∅) (§2.2);
+- ``"Shapley"`` (per variable): φ(i) = Σ_{S∋i} I_and(S)/|S| (§2.5);
+- ``"Banzhaf"`` (per variable): β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1} (§2.5).
+
+Names are matched ignoring case, punctuation and accents ("shapley", "Möbius" = "moebius" → AND);
+an unknown name raises :class:`~symlogic.errors.InputError` listing the known indices and the
+closest one.
+
+**One convention for values.** :class:`Interactions` ``.values`` is float64 with the index on its
+last axis (leading axes, if any, are a batch of tables):
+
+- a *per-set* index (AND, OR, …) has 2^n entries, indexed by mask: ``values[..., S]`` is the value
+  of the set S (bit i = variable i), ∅ included (for AND and OR the ∅ entry is the constant v(∅));
+- a *per-variable* index (Shapley and Banzhaf values) has n entries: ``values[..., i]`` is
+  variable i's value, exactly what :func:`~symlogic.shapley_values` returns.
+
+The two never clash, since 2^n ≠ n. Whatever the kind, ``I[("a", "b")]`` reads one set by its
+variables' names, ``I.as_dict()`` maps sorted tuples of variable indices to values (shapiq's
+form), ``I.top(k)`` lists the k largest in magnitude, and ``I.to_dict()``/``Interactions.from_dict``
+round-trip every float bit for bit through JSON.
+
+Examples:
+    >>> import symlogic as sl
+    >>> from symlogic.interactions import interactions
+    >>> rec = sl.Record.from_table([0.0, 1.0, 1.0, 3.0], names=["a", "b"])
+    >>> I = interactions(rec)                      # "AND" by default: the dividends, by mask
+    >>> I.values
+    array([0., 1., 1., 1.])
+    >>> I.as_dict()
+    {(0,): 1.0, (1,): 1.0, (0, 1): 1.0}
+    >>> I["a", "b"]
+    1.0
+    >>> interactions(rec, "OR").as_dict()
+    {(0,): 2.0, (1,): 2.0, (0, 1): -1.0}
+    >>> phi = interactions(rec, "shapley")         # per variable: one value per name
+    >>> phi.index, phi.values, phi["a"]
+    ('Shapley', array([1.5, 1.5]), 1.5)
+
+**Adding an index** (the peers that come next: SII, BII, k-SII, STII, FSII, FBII, Co-Möbius; see
+:data:`PLANNED_INDICES`). Write one function ``compute(x)`` (``compute(x, order=k)`` with
+``uses_order=True``, for indices whose values depend on the maximum order k, like k-SII or FSII)
+where ``x`` is a read-only float64 array ``[..., 2^n]``: the table itself (``source="values"``) or
+its Möbius dividends (``source="mobius"``, computed once by the registry). It returns
+``[..., 2^n]`` (``kind="set"``) or ``[..., n]`` (``kind="variable"``), for every leading batch
+axis; O(n·2^n) butterflies from :mod:`symlogic.transforms` keep it fast. Then either add one
+``_builtin(...)`` line at the end of this module (or, for a family of indices, a module
+``symlogic/indices/<family>.py`` whose functions are registered there), or call
+:func:`register_index` at run time. Test it in ``tests/test_interactions.py`` against a brute-force
+reference written from its definition.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .attribution import banzhaf_values, shapley_values
+from .errors import InputError
+from .masks import check_names, mask_bits, popcount
+from .transforms import and_interactions, n_from_length, or_interactions
+
+__all__ = [
+    "Interactions",
+    "IndexSpec",
+    "INDICES",
+    "PLANNED_INDICES",
+    "SOURCES",
+    "interactions",
+    "index_spec",
+    "register_index",
+    "unregister_index",
+]
+
+#: The ``format`` tag of :meth:`Interactions.to_dict`, and its version.
+FORMAT = "symlogic.interactions"
+FORMAT_VERSION = 1
+
+KINDS = ("set", "variable")
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor, without importing torch (a tensor implies torch is loaded)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def _float64(x: Any, what: str) -> np.ndarray:
+    """``x`` (numpy, torch on any device, or a sequence of reals; bools count as 0/1) as a float64
+    array of at least one dimension. Complex, text and object entries are refused, never cast."""
+    if _is_tensor(x):
+        if x.is_complex():
+            raise InputError(f"{what} are complex ({x.dtype}); pass real numbers (e.g. .real or .abs())")
+        import torch
+
+        x = x.detach().to("cpu", torch.float64).numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} are not an array of numbers ({exc})") from None
+    if arr.dtype.kind == "c":
+        raise InputError(f"{what} are complex ({arr.dtype}); pass real numbers (e.g. .real or abs())")
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"{what} have dtype {arr.dtype}, not real numbers")
+    if arr.ndim == 0:
+        raise InputError(f"{what} must be at least one-dimensional (last axis: the masks or the variables)")
+    return arr.astype(np.float64, copy=False)
+
+
+def _refuse_nonfinite(arr: np.ndarray, what: str) -> None:
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise InputError(f"{what} hold {bad} NaN or infinite entries; pass finite numbers "
+                         "(rescale the table by a power of two if sums overflow)")
+
+
+def _canonical_order(masks: np.ndarray, n: int, first: np.ndarray | None = None) -> np.ndarray:
+    """Positions that sort ``masks`` in the canonical order of sets: by size, then lexicographically
+    on the sorted variable indices (after ``first``, ascending, when given).
+
+    Among sets of one size, lexicographic order of the sorted index tuples is the descending order
+    of the masks with their n bits reversed (the smallest differing index wins)."""
+    masks = np.asarray(masks, dtype=np.int64)
+    rev, size = np.zeros_like(masks), np.zeros_like(masks)
+    for i in range(n):
+        bit = (masks >> i) & 1
+        rev |= bit << (n - 1 - i)
+        size += bit
+    keys = (-rev, size)
+    return np.lexsort(keys if first is None else keys + (first,))
+
+
+def _tuples(masks: Iterable[int], n: int, labels: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """(labels[i] for i in S) for each mask S; one pass over all 2^n masks when most are asked for."""
+    masks = [int(m) for m in masks]
+    if len(masks) * 8 < (1 << n):
+        return [tuple(labels[i] for i in mask_bits(m)) for m in masks]
+    table: list[tuple[Any, ...]] = [()] * (1 << n)
+    for m in range(1, 1 << n):
+        high = m.bit_length() - 1
+        table[m] = table[m ^ (1 << high)] + (labels[high],)
+    return [table[m] for m in masks]
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+
+
+@dataclass(frozen=True, eq=False)
+class Interactions:
+    """The values of one interaction index on one table (or a batch of tables) (docs/theory.md §2).
+
+    Attributes:
+        index: the index's canonical name, e.g. ``"AND"`` or ``"Shapley"`` (see :data:`INDICES`).
+        values: float64, read-only, the index on the last axis (leading axes: a batch of tables).
+            Per-set index: 2^n entries indexed by mask (bit i = variable i), ∅ included.
+            Per-variable index: n entries indexed by variable.
+        names: the n variable names.
+        order: the largest set size reported. ``None``: every size. A per-set result with
+            ``order=k`` holds zeros at every set larger than k; a per-variable result has order 1.
+
+    Two results are equal when index, names, order and values (as numbers) are.
+
+    Examples:
+        >>> import numpy as np
+        >>> I = Interactions("AND", np.array([0.0, 1.0, 2.0, -3.0]), ("a", "b"))
+        >>> I
+        Interactions('AND', names=('a', 'b'), order=None, per set, 3 of 4 nonzero)
+        >>> I.n, I.per_variable
+        (2, False)
+        >>> I["b"], I["a", "b"], I[()]
+        (2.0, -3.0, 0.0)
+        >>> I.top(2)
+        [(('a', 'b'), -3.0), (('b',), 2.0)]
+        >>> Interactions.from_dict(I.to_dict()) == I
+        True
+    """
+
+    index: str
+    values: np.ndarray
+    names: tuple[str, ...]
+    order: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.index, str) or not self.index:
+            raise InputError(f"an index name is a non-empty string, got {_short(self.index)}")
+        if isinstance(self.names, str) or not isinstance(self.names, Iterable):
+            raise InputError(f"names must be a sequence of variable names, got {_short(self.names)}")
+        names = tuple(self.names)
+        if not all(isinstance(x, str) for x in names):
+            raise InputError(f"variable names must be strings, got {_short(names)}")
+        names = check_names(names, len(names))
+        n = len(names)
+        values = np.array(_float64(self.values, f"the {self.index} values"), dtype=np.float64, order="C", copy=True)
+        size = values.shape[-1]
+        if size not in (1 << n, n):
+            raise InputError(
+                f"{self.index} values over n = {n} variables have 2^{n} = {1 << n} entries on the last axis "
+                f"(a per-set index, indexed by mask) or {n} (a per-variable index), got {size}"
+            )
+        per_variable = size == n
+        spec = _REGISTRY.get(self.index)
+        if spec is not None and (spec.kind == "variable") != per_variable:
+            want = f"{n} (one per variable)" if spec.kind == "variable" else f"2^{n} = {1 << n} (one per mask)"
+            raise InputError(f"{self.index} is a per-{spec.kind} index: its values have {want} entries "
+                             f"on the last axis, got {size}")
+        _refuse_nonfinite(values, f"the {self.index} values")
+        order = _check_order(self.order, self.index, per_variable)
+        if order is not None and not per_variable and order < n:
+            above = popcount(n) > order
+            if np.any(values[..., above] != 0):
+                raise InputError(f"{self.index} values of order {order} must be 0 on every set of more than "
+                                 f"{order} variables; drop them (set them to 0) or pass order=None")
+        values.setflags(write=False)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "order", order)
+
+    # ---- shape ----------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of variables."""
+        return len(self.names)
+
+    @property
+    def per_variable(self) -> bool:
+        """True for a per-variable index (n values), False for a per-set one (2^n values)."""
+        return self.values.shape[-1] == self.n
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """The leading (batch) axes of ``values``; ``()`` for one table."""
+        return tuple(self.values.shape[:-1])
+
+    def at(self, *idx: int) -> "Interactions":
+        """The result for one table of a batch: ``values[idx]`` (integers, one per batch axis)."""
+        if len(idx) > len(self.batch_shape) or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                                                       for i in idx):
+            raise InputError(f"at() takes up to {len(self.batch_shape)} integer batch indices "
+                             f"(batch shape {self.batch_shape}), got {idx}")
+        try:
+            values = self.values[tuple(int(i) for i in idx)]
+        except IndexError as exc:
+            raise InputError(f"batch index {idx} is out of range for batch shape {self.batch_shape}") from None
+        return Interactions(self.index, values, self.names, self.order)
+
+    def _unbatched(self, what: str) -> None:
+        if self.batch_shape:
+            raise InputError(f"{what} reads one table, but these values hold a batch of shape "
+                             f"{self.batch_shape}; pick one with .at(i)")
+
+    # ---- access ---------------------------------------------------------------------------
+    def _mask(self, key: Any) -> int:
+        present = (key,) if isinstance(key, str) else key
+        if not isinstance(present, Iterable) or not all(isinstance(x, str) for x in present):
+            raise InputError(f"look values up by variable names, e.g. I['a'] or I['a', 'b'] (a tuple of names); "
+                             f"got {_short(key)}")
+        present = tuple(present)
+        if len(set(present)) != len(present):
+            raise InputError(f"the names {present} repeat a variable")
+        index = {name: i for i, name in enumerate(self.names)}
+        mask = 0
+        for name in present:
+            if name not in index:
+                close = difflib.get_close_matches(name, self.names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else "."
+                raise InputError(f"unknown variable {name!r}{hint} The variables are {list(self.names)}")
+            mask |= 1 << index[name]
+        return mask
+
+    def __getitem__(self, key: str | Iterable[str]) -> Any:
+        """The value of the set named by ``key`` (a name or a tuple of names, in any order).
+
+        A float for one table, an array of shape ``batch_shape`` for a batch. A per-variable
+        index answers single names only.
+        """
+        mask = self._mask(key)
+        if self.per_variable:
+            if mask.bit_count() != 1:
+                raise InputError(f"{self.index} is a per-variable index: look up one variable, e.g. "
+                                 f"I[{self.names[0]!r}]" if self.names else f"{self.index} has no variables")
+            col = self.values[..., mask.bit_length() - 1]
+        else:
+            col = self.values[..., mask]
+        return float(col) if not self.batch_shape else np.array(col)
+
+    def as_dict(self, *, include_zeros: bool = False, by_name: bool = False) -> dict[tuple, float]:
+        """The values as {sorted tuple of variable indices: value} (shapiq's form), for one table.
+
+        Keys are ordered by set size, then lexicographically; ∅ is ``()`` (for AND and OR, the
+        constant v(∅)). Exact zeros are skipped unless ``include_zeros``, which lists every set
+        the index reports (all 2^n, or those of at most ``order`` variables; n singletons for a
+        per-variable index). ``by_name``: keys are tuples of names instead.
+
+        Examples:
+            >>> I = Interactions("AND", [5.0, 0.0, 2.0, 0.0], ("a", "b"))
+            >>> I.as_dict()
+            {(): 5.0, (1,): 2.0}
+            >>> I.as_dict(include_zeros=True, by_name=True)
+            {(): 5.0, ('a',): 0.0, ('b',): 2.0, ('a', 'b'): 0.0}
+        """
+        self._unbatched("as_dict()")
+        vals, n = self.values, self.n
+        if include_zeros:
+            positions = np.arange(vals.shape[-1])
+            if self.order is not None and not self.per_variable:
+                positions = positions[popcount(n) <= self.order]
+        else:
+            positions = np.flatnonzero(vals)
+        masks = (np.int64(1) << positions) if self.per_variable else positions
+        ranked = _canonical_order(masks, n)
+        positions, masks = positions[ranked], masks[ranked]
+        keys = _tuples(masks.tolist(), n, self.names if by_name else tuple(range(n)))
+        return dict(zip(keys, vals[positions].tolist()))
+
+    def top(self, k: int = 10, *, include_empty: bool = False) -> list[tuple[tuple[str, ...], float]]:
+        """The (at most) k non-zero values largest in magnitude, as (names, value), largest first.
+
+        Ties go in the :meth:`as_dict` order. The ∅ entry (for AND and OR the constant v(∅), not an
+        interaction) is left out unless ``include_empty``.
+
+        Examples:
+            >>> I = Interactions("OR", [9.0, 1.0, -4.0, 4.0], ("a", "b"))
+            >>> I.top(2)
+            [(('b',), -4.0), (('a', 'b'), 4.0)]
+            >>> I.top(1, include_empty=True)
+            [((), 9.0)]
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise InputError(f"top(k) needs a non-negative integer k, got {_short(k)}")
+        self._unbatched("top()")
+        mag = np.abs(self.values)
+        if not self.per_variable and not include_empty and mag.size:
+            mag[0] = 0.0
+        nonzero = int(np.count_nonzero(mag))
+        if k == 0 or nonzero == 0:
+            return []
+        if k < nonzero:  # every entry tied with the k-th largest is a candidate, so ties are resolved exactly
+            cut = np.partition(mag, mag.size - k)[mag.size - k]
+            positions = np.flatnonzero((mag >= cut) & (mag > 0))
+        else:
+            positions = np.flatnonzero(mag)
+        masks = (np.int64(1) << positions) if self.per_variable else positions
+        ranked = _canonical_order(masks, self.n, first=-mag[positions])[:k]
+        keys = _tuples(masks[ranked].tolist(), self.n, self.names)
+        return list(zip(keys, self.values[positions[ranked]].tolist()))
+
+    # ---- serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; every value is a hex float (``float.hex``), so the round trip is exact.
+
+        Examples:
+            >>> d = Interactions("Shapley", [0.1, 0.2], ("a", "b")).to_dict()
+            >>> d["values_hex"]
+            ['0x1.999999999999ap-4', '0x1.999999999999ap-3']
+            >>> Interactions.from_dict(d).values.tolist()
+            [0.1, 0.2]
+        """
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "index": self.index,
+            "names": list(self.names),
+            "order": self.order,
+            "shape": list(self.values.shape),
+            "values_hex": [float(x).hex() for x in self.values.reshape(-1).tolist()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Interactions":
+        """Inverse of :meth:`to_dict`. ``data`` may come from an untrusted file: anything malformed
+        raises :class:`~symlogic.errors.InputError` naming it."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"an Interactions dict is a JSON object, got {type(data).__name__}")
+        if data.get("format") != FORMAT:
+            raise InputError(f"not an Interactions dict: 'format' is {_short(data.get('format'))}, not {FORMAT!r}")
+        if data.get("version") != FORMAT_VERSION:
+            raise InputError(f"Interactions dict version {_short(data.get('version'))} is unknown; "
+                             f"this symlogic reads version {FORMAT_VERSION}")
+        missing = [key for key in ("index", "names", "order", "shape", "values_hex") if key not in data]
+        if missing:
+            raise InputError(f"the Interactions dict lacks {missing}")
+        names, shape, hexes = data["names"], data["shape"], data["values_hex"]
+        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+            raise InputError(f"'names' must be a list of strings, got {_short(names)}")
+        if (not isinstance(shape, list) or not shape
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+            raise InputError(f"'shape' must be a non-empty list of non-negative integers, got {_short(shape)}")
+        if not isinstance(hexes, list) or len(hexes) != math.prod(shape):
+            raise InputError(f"'values_hex' must be a list of {math.prod(shape)} hex floats (shape {shape}), "
+                             f"got {_short(hexes)}")
+        values = np.empty(len(hexes), dtype=np.float64)
+        for i, h in enumerate(hexes):
+            if not isinstance(h, str) or len(h) > 64:
+                raise InputError(f"values_hex[{i}] must be a hex float string such as '0x1.8p+0', got {_short(h)}")
+            try:
+                values[i] = float.fromhex(h)
+            except (ValueError, OverflowError) as exc:
+                raise InputError(f"values_hex[{i}] = {_short(h)} is not a hex float ({exc})") from None
+        return cls(index=data["index"], values=values.reshape(shape), names=tuple(names), order=data["order"])
+
+    # ---- comparison and display -----------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Interactions):
+            return NotImplemented
+        return (self.index == other.index and self.names == other.names and self.order == other.order
+                and self.values.shape == other.values.shape and bool(np.array_equal(self.values, other.values)))
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.names, self.order, self.values.shape))
+
+    def __repr__(self) -> str:
+        kind = "per variable" if self.per_variable else "per set"
+        batch = f", batch {self.batch_shape}" if self.batch_shape else ""
+        return (f"Interactions({self.index!r}, names={self.names!r}, order={self.order!r}, {kind}{batch}, "
+                f"{int(np.count_nonzero(self.values))} of {self.values.size} nonzero)")
+
+
+def _check_order(order: Any, index: str, per_variable: bool) -> int | None:
+    """``order`` validated: None or a non-negative int; per-variable indices have order 1."""
+    if order is not None and (isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0):
+        raise InputError(f"order must be None (every size) or a non-negative integer, got {_short(order)}")
+    if per_variable:
+        if order not in (None, 1):
+            raise InputError(f"{index} is a per-variable index (order 1); pass order=None or 1, not {order}")
+        return 1
+    return None if order is None else int(order)
+
+
+# --------------------------------------------------------------------------------------------
+# The registry
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """One entry of :data:`INDICES`.
+
+    Attributes:
+        name: canonical name (what :attr:`Interactions.index` holds).
+        kind: ``"set"`` (values per mask, 2^n) or ``"variable"`` (values per variable, n).
+        source: what ``compute`` receives: ``"values"`` (the table v) or ``"mobius"`` (its AND
+            dividends, docs/theory.md §2.1); see :data:`SOURCES`.
+        compute: ``compute(x)``, or ``compute(x, order=k)`` when ``uses_order``: a float64 array
+            ``[..., 2^n]`` in, ``[..., 2^n]`` or ``[..., n]`` out, batched over leading axes.
+        description: one line: what the value is.
+        reference: where it is defined (a docs/theory.md section or a paper).
+        aliases: other names that find it (matched ignoring case, punctuation and accents).
+        uses_order: whether the values depend on the maximum order k (k-SII, FSII, …). If not, a
+            per-set index asked for ``order=k`` is computed in full and zeroed above k.
+    """
+
+    name: str
+    kind: str
+    source: str
+    compute: Callable[..., Any]
+    description: str
+    reference: str = ""
+    aliases: tuple[str, ...] = ()
+    uses_order: bool = False
+
+
+#: What a ``compute`` function may start from: name → function of the float64 table.
+SOURCES: Mapping[str, Callable[[np.ndarray], np.ndarray]] = MappingProxyType({
+    "values": lambda v: v,
+    "mobius": and_interactions,
+})
+
+_REGISTRY: dict[str, IndexSpec] = {}
+_LOOKUP: dict[str, str] = {}  # normalised name or alias → canonical name
+_BUILTIN: set[str] = set()
+
+#: Every registered index, canonical name → :class:`IndexSpec` (read-only; use :func:`register_index`).
+INDICES: Mapping[str, IndexSpec] = MappingProxyType(_REGISTRY)
+
+#: Indices of the shapiq family not implemented yet: name → what it is. Asking for one says so;
+#: registering one under this name (see the module docstring) makes it available.
+PLANNED_INDICES: Mapping[str, str] = MappingProxyType({
+    "SII": "Shapley interaction index (Grabisch & Roubens 1999)",
+    "BII": "Banzhaf interaction index (Grabisch & Roubens 1999)",
+    "k-SII": "k-Shapley values: SII aggregated to order k, efficient (Bordt & von Luxburg 2023)",
+    "STII": "Shapley–Taylor interaction index of order k (Sundararajan et al. 2020)",
+    "FSII": "Faithful Shapley interaction index of order k (Tsai et al. 2023)",
+    "FBII": "Faithful Banzhaf interaction index of order k (Tsai et al. 2023)",
+    "Co-Möbius": "co-Möbius transform, the Möbius transform on the superset lattice (Grabisch 2016)",
+})
+
+
+def _key(name: str) -> str:
+    """Lookup form of a name: accents dropped, case folded, only letters and digits kept."""
+    plain = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in plain.casefold() if ch.isalnum())
+
+
+def _known_list() -> str:
+    parts = []
+    for spec in _REGISTRY.values():
+        parts.append(spec.name + (f" (also {', '.join(spec.aliases)})" if spec.aliases else ""))
+    return "; ".join(parts)
+
+
+def index_spec(index: str) -> IndexSpec:
+    """The :class:`IndexSpec` of ``index`` (any registered name or alias; case, punctuation and
+    accents ignored). Unknown names raise :class:`~symlogic.errors.InputError` listing the known
+    indices and the closest name; planned ones say they are not implemented yet.
+
+    Examples:
+        >>> index_spec("moebius").name
+        'AND'
+        >>> index_spec("Shaply")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        symlogic.errors.InputError: unknown interaction index 'Shaply'; did you mean 'Shapley'? ...
+    """
+    if not isinstance(index, str):
+        raise InputError(f"an interaction index is named by a string such as 'AND' or 'Shapley', got {_short(index)}")
+    key = _key(index)
+    if key in _LOOKUP:
+        return _REGISTRY[_LOOKUP[key]]
+    planned = {_key(name): name for name in PLANNED_INDICES}
+    if key in planned:
+        name = planned[key]
+        raise InputError(
+            f"interaction index {name!r} ({PLANNED_INDICES[name]}) is planned but not implemented yet. "
+            f"Known indices: {_known_list()}. To add it, register a compute function with "
+            f"symlogic.interactions.register_index({name!r}, ...)"
+        )
+    candidates = {**{k: _REGISTRY[v].name for k, v in _LOOKUP.items()}, **planned}
+    close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
+    hint = f"; did you mean {candidates[close[0]]!r}?" if close else "."
+    raise InputError(
+        f"unknown interaction index {index!r}{hint} Known indices: {_known_list()}. "
+        f"Planned: {', '.join(PLANNED_INDICES)}. Add one with symlogic.interactions.register_index"
+    )
+
+
+def register_index(
+    name: str,
+    compute: Callable[..., Any] | None = None,
+    *,
+    kind: str,
+    description: str,
+    source: str = "values",
+    reference: str = "",
+    aliases: Iterable[str] = (),
+    uses_order: bool = False,
+    replace: bool = False,
+) -> Any:
+    """Add an index to :data:`INDICES`; :func:`interactions` finds it by ``name`` or an alias.
+
+    Without ``compute`` this returns a decorator (``@register_index("X", kind=…, description=…)``)
+    that registers the function and returns it unchanged; with one, it returns the new
+    :class:`IndexSpec`. A name or alias already taken (ignoring case, punctuation and accents)
+    raises :class:`~symlogic.errors.InputError`, unless ``replace`` and it is this index's own
+    name. See :class:`IndexSpec` for the fields and the module docstring for the pattern.
+
+    Examples:
+        A per-variable index from the table: occlusion, v(N) − v(N∖{i}).
+
+        >>> def occlusion(v):
+        ...     n = v.shape[-1].bit_length() - 1
+        ...     return v[..., -1:] - v[..., [(1 << n) - 1 - (1 << i) for i in range(n)]]
+        >>> spec = register_index("Occlusion", occlusion, kind="variable", aliases=("leave-one-out",),
+        ...                       description="v(N) − v(N∖{i}): the drop when i alone is masked")
+        >>> interactions([0.0, 1.0, 1.0, 3.0], "leave one out").values
+        array([2., 2.])
+        >>> unregister_index("Occlusion").name
+        'Occlusion'
+    """
+    if compute is None:
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            register_index(name, fn, kind=kind, description=description, source=source, reference=reference,
+                           aliases=aliases, uses_order=uses_order, replace=replace)
+            return fn
+
+        return decorator
+    if not isinstance(name, str) or not _key(name):
+        raise InputError(f"an index name needs at least one letter or digit, got {_short(name)}")
+    if not callable(compute):
+        raise InputError(f"compute must be a function of the table, got {_short(compute)}")
+    if kind not in KINDS:
+        raise InputError(f"kind must be 'set' (values per mask) or 'variable' (values per variable), got {_short(kind)}")
+    if source not in SOURCES:
+        raise InputError(f"source must be one of {list(SOURCES)}, got {_short(source)}")
+    if not isinstance(description, str) or not description.strip():
+        raise InputError("describe the index in one line (description=...)")
+    if not isinstance(reference, str):
+        raise InputError(f"reference must be a string, got {_short(reference)}")
+    if isinstance(aliases, str):
+        aliases = (aliases,)
+    aliases = tuple(aliases)
+    if not all(isinstance(a, str) and _key(a) for a in aliases):
+        raise InputError(f"aliases must be names with at least one letter or digit, got {_short(aliases)}")
+    keys = [_key(name), *(_key(a) for a in aliases)]
+    if len(set(keys)) != len(keys):
+        raise InputError(f"the name and aliases of {name!r} repeat one another (ignoring case and punctuation)")
+    for label, key in zip((name, *aliases), keys):
+        owner = _LOOKUP.get(key)
+        if owner is not None and owner != name:
+            redefine = f", or redefine it with register_index({owner!r}, ..., replace=True)" if label == name else ""
+            raise InputError(f"{label!r} already names the index {owner!r} (names match ignoring case, "
+                             f"punctuation and accents); pick another name{redefine}")
+    if name in _REGISTRY:
+        if not replace:
+            raise InputError(f"index {name!r} is registered already; pass replace=True to redefine it")
+        _forget(name)
+    spec = IndexSpec(name=name, kind=kind, source=source, compute=compute, description=description.strip(),
+                     reference=reference, aliases=aliases, uses_order=bool(uses_order))
+    _REGISTRY[name] = spec
+    for key in keys:
+        _LOOKUP[key] = name
+    return spec
+
+
+def _forget(name: str) -> IndexSpec:
+    spec = _REGISTRY.pop(name)
+    for key in [k for k, v in _LOOKUP.items() if v == name]:
+        del _LOOKUP[key]
+    return spec
+
+
+def unregister_index(name: str) -> IndexSpec:
+    """Remove an index added with :func:`register_index` and return its spec. The built-in ones
+    stay (redefine one with ``register_index(..., replace=True)``)."""
+    spec = index_spec(name)
+    if spec.name in _BUILTIN:
+        raise InputError(f"{spec.name!r} is built in and cannot be removed; redefine it with "
+                         f"register_index({spec.name!r}, ..., replace=True)")
+    return _forget(spec.name)
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point
+
+
+def _table_and_names(rec_or_table: Any) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """A read-only float64 view of the table (no copy where none is needed) and the record's names."""
+    if isinstance(rec_or_table, Interactions):
+        raise InputError(f"interactions() reads a record or its table of outputs, not an Interactions result "
+                         f"({rec_or_table.index}); pass the record (or its .values) that made it")
+    record_module = sys.modules.get(f"{__package__}.record")
+    if record_module is not None and isinstance(rec_or_table, record_module.Record):
+        table, names = rec_or_table.values, rec_or_table.names
+    else:
+        table, names = _float64(rec_or_table, "the table's values"), None
+    table = table.view()
+    table.setflags(write=False)
+    return table, names
+
+
+def interactions(
+    rec_or_table: Any,
+    index: str = "AND",
+    *,
+    order: int | None = None,
+    names: Iterable[str] | None = None,
+) -> Interactions:
+    """The values of an interaction index (docs/theory.md §2) on a record or a table.
+
+    Args:
+        rec_or_table: a :class:`~symlogic.Record` (its ``values`` and ``names``), or a table of
+            length 2^n indexed by mask (bit i = variable i): numpy, torch (any device) or a
+            sequence of reals. Leading axes of an array are a batch of tables.
+        index: a name or alias from :data:`INDICES` ("AND", "OR", "Shapley", "Banzhaf", …), case
+            and punctuation ignored.
+        order: the largest set size to report (None: all). For a per-set index whose values do
+            not depend on it (AND, OR), sets of more than ``order`` variables are set to 0; a
+            per-variable index accepts only None or 1.
+        names: variable names for a table (default x0, x1, …); with a record, the record's own.
+
+    Returns:
+        :class:`Interactions`, float64: 2^n values per table for a per-set index, n for a
+        per-variable one. Shapley and Banzhaf values are those of docs/theory.md §2.5.
+
+    Examples:
+        >>> import numpy as np
+        >>> v = np.array([0.0, 1.0, 2.0, 4.0, 0.0, 1.0, 2.0, 8.0])   # 3 variables
+        >>> interactions(v, "AND").as_dict(by_name=True)
+        {('x0',): 1.0, ('x1',): 2.0, ('x0', 'x1'): 1.0, ('x0', 'x1', 'x2'): 4.0}
+        >>> interactions(v, "AND", order=2).as_dict()
+        {(0,): 1.0, (1,): 2.0, (0, 1): 1.0}
+        >>> interactions(v, "Banzhaf", names=["a", "b", "c"]).top(1)
+        [(('b',), 3.5)]
+        >>> interactions(np.stack([v, 2 * v]), "Shapley").values   # a batch of two tables
+        array([[2.83333333, 3.83333333, 1.33333333],
+               [5.66666667, 7.66666667, 2.66666667]])
+    """
+    spec = index_spec(index)
+    table, rec_names = _table_and_names(rec_or_table)
+    n = n_from_length(int(table.shape[-1]))
+    if names is None:
+        names = rec_names
+    elif rec_names is not None and tuple(names) != rec_names:
+        raise InputError(f"names {_short(tuple(names))} differ from the record's {_short(rec_names)}; "
+                         "a record's interactions carry its own names (omit names=)")
+    names = check_names(names, n)
+    per_variable = spec.kind == "variable"
+    order = _check_order(order, spec.name, per_variable)
+    x = SOURCES[spec.source](table)
+    if isinstance(x, np.ndarray) and x is not table:
+        x.setflags(write=False)
+    out = spec.compute(x, order=order) if spec.uses_order else spec.compute(x)
+    out = _float64(out, f"the {spec.name} values")
+    want = tuple(table.shape[:-1]) + ((n,) if per_variable else (1 << n,))
+    if out.shape != want:
+        raise InputError(f"index {spec.name!r} returned shape {out.shape}, expected {want} "
+                         f"(a per-{spec.kind} index on a table of shape {tuple(table.shape)})")
+    _refuse_nonfinite(out, f"the {spec.name} values")
+    if order is not None and not per_variable and not spec.uses_order and order < n:
+        out = np.array(out, dtype=np.float64, copy=True)
+        out[..., popcount(n) > order] = 0.0
+    return Interactions(spec.name, out, names, order)
+
+
+# --------------------------------------------------------------------------------------------
+# Built-in indices (one line each; docs/theory.md §2)
+
+
+def _builtin(name: str, compute: Callable[..., Any], **kw: Any) -> None:
+    register_index(name, compute, **kw)
+    _BUILTIN.add(name)
+
+
+_builtin("AND", and_interactions, kind="set", source="values", aliases=("Harsanyi", "Möbius", "Moebius"),
+         description="Harsanyi dividends (Möbius transform): I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T); I(∅) = v(∅)",
+         reference="docs/theory.md §2.1")
+_builtin("OR", or_interactions, kind="set", source="values",
+         description="OR interactions: I(S) = −Σ_{T⊆S} (−1)^{|S|−|T|} v(N∖T) for S ≠ ∅, I(∅) = v(∅)",
+         reference="docs/theory.md §2.2")
+_builtin("Shapley", shapley_values, kind="variable", source="mobius", aliases=("SV",),
+         description="Shapley values φ(i) = Σ_{S∋i} I_and(S)/|S|; Σ_i φ(i) = v(N) − v(∅)",
+         reference="docs/theory.md §2.5")
+_builtin("Banzhaf", banzhaf_values, kind="variable", source="mobius", aliases=("BV",),
+         description="Banzhaf values β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1}",
+         reference="docs/theory.md §2.5")

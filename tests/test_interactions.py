@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import importlib
 import itertools
 import json
 import math
@@ -22,10 +23,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import symlogic as sl
-import symlogic.interactions as si
 from symlogic.attribution import banzhaf_values, shapley_values
 from symlogic.errors import InputError
 from symlogic.interactions import INDICES, PLANNED_INDICES, Interactions, interactions, register_index
+
+si = importlib.import_module("symlogic.interactions")  # the package attribute is the function
 
 # --------------------------------------------------------------------------------------------
 # Brute-force references (docs/theory.md §2)

@@ -11,67 +11,51 @@ The pipeline: record → interactions → extract → LogicModel → verify / ch
     >>> sl.verify(lm, rec).holds
     True
 
-Pictures, graph exporters, the HTML report, the claim checker and the model adapters are loaded
-on first use, so ``import symlogic`` stays light.
+Every name is loaded on first use, so ``import symlogic`` loads neither torch, Z3 nor SymPy.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from .attribution import banzhaf_values, shapley_values
 from .errors import BundleError, ClaimSyntaxError, InputError, ResourceError, SymlogicError
-from .evidence import Evidence, RecheckReport, evidence
-from .extraction import Concept, Extraction, extract
-from .interactions import INDICES, Interactions, interactions, register_index
-from .logic import LogicModel, Term
-from .model_record import record_model
-from .pipeline import explain
-from .record import Record, record
-from .refit import error_curve, refit_minimax
-from .transforms import (
-    and_interactions,
-    and_values,
-    mobius,
-    or_interactions,
-    or_sum,
-    or_sum_transpose,
-    or_values,
-    subset_sum,
-    superset_mobius,
-    superset_sum,
-)
-from .verify import Verdict, verify
-
 from .version import __version__
 
-# name -> module that defines it, imported on first access (heavy or optional dependencies).
+# name -> module that defines it, imported on first access: ``import symlogic`` loads neither torch
+# nor Z3 nor SymPy, so ``symlogic --help`` answers at once and a library import stays cheap.
 _LAZY = {
-    "check": "claims",
-    "ClaimResult": "claims",
-    "parse_claim": "claims",
-    "to_networkx": "graph",
-    "to_graphml": "graph",
-    "to_dot": "graph",
-    "to_node_link_json": "graph",
-    "to_mermaid": "graph",
-    "render_graph": "graph",
-    "model_shapley": "graph",
-    "plot_concept_strengths": "plot",
-    "plot_order_profile": "plot",
-    "plot_error_curve": "plot",
-    "plot_fit": "plot",
-    "render_report": "report",
-    "write_report": "report",
-    "TabularAdapter": "adapters",
-    "ImageAdapter": "adapters",
-    "TextAdapter": "adapters",
-    "CallableAdapter": "adapters",
-    "record_tabular": "adapters",
-    "record_image": "adapters",
-    "record_text": "adapters",
-    "record_callable": "adapters",
+    # record
+    "Record": "record", "record": "record", "record_model": "model_record",
+    # interactions
+    "and_interactions": "transforms", "and_values": "transforms", "mobius": "transforms",
+    "or_interactions": "transforms", "or_sum": "transforms", "or_sum_transpose": "transforms",
+    "or_values": "transforms", "subset_sum": "transforms", "superset_mobius": "transforms",
+    "superset_sum": "transforms",
+    "shapley_values": "attribution", "banzhaf_values": "attribution",
+    "interactions": "interactions", "Interactions": "interactions", "register_index": "interactions",
+    "INDICES": "interactions",
+    # extract
+    "extract": "extraction", "Extraction": "extraction", "Concept": "extraction",
+    # logic model
+    "LogicModel": "logic", "Term": "logic", "refit_minimax": "refit", "error_curve": "refit",
+    # verify / check
+    "verify": "verify", "Verdict": "verify", "EngineReport": "results",
+    "check": "claims", "ClaimResult": "claims", "parse_claim": "claims",
+    # evidence
+    "evidence": "evidence", "Evidence": "evidence", "RecheckReport": "evidence", "BundleLimits": "evidence",
+    "explain": "pipeline",
+    # export and pictures
+    "to_networkx": "graph", "to_graphml": "graph", "to_dot": "graph", "to_node_link_json": "graph",
+    "to_mermaid": "graph", "render_graph": "graph", "model_shapley": "graph",
+    "plot_concept_strengths": "plot", "plot_order_profile": "plot", "plot_error_curve": "plot", "plot_fit": "plot",
+    "render_report": "report", "write_report": "report",
+    # adapters
+    "TabularAdapter": "adapters", "ImageAdapter": "adapters", "TextAdapter": "adapters",
+    "CallableAdapter": "adapters", "record_tabular": "adapters", "record_image": "adapters",
+    "record_text": "adapters", "record_callable": "adapters",
 }
 
 __all__ = [
@@ -81,11 +65,42 @@ __all__ = [
     "interactions", "Interactions", "register_index", "INDICES",
     "extract", "Extraction", "Concept",
     "LogicModel", "Term", "refit_minimax", "error_curve",
-    "verify", "Verdict",
-    "evidence", "Evidence", "RecheckReport", "explain",
+    "verify", "Verdict", "EngineReport", "check", "ClaimResult", "parse_claim",
+    "evidence", "Evidence", "RecheckReport", "BundleLimits", "explain",
     "SymlogicError", "InputError", "ResourceError", "ClaimSyntaxError", "BundleError",
-    "__version__", *_LAZY,
+    "__version__",
 ]
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use
+    from .claims import ClaimResult, check, parse_claim
+    from .evidence import BundleLimits, Evidence, RecheckReport, evidence
+    from .extraction import Concept, Extraction, extract
+    from .interactions import INDICES, Interactions, interactions, register_index
+    from .logic import LogicModel, Term
+    from .model_record import record_model
+    from .pipeline import explain
+    from .record import Record, record
+    from .refit import error_curve, refit_minimax
+    from .results import EngineReport
+    from .verify import Verdict, verify
+
+
+class _Package(types.ModuleType):
+    """The package module: a submodule import must not hide the function of the same name.
+
+    ``import symlogic.verify`` sets the attribute ``symlogic.verify`` to the submodule; with the
+    names loaded lazily that would shadow the function ``verify`` (likewise ``record``,
+    ``evidence``, ``interactions``). Such assignments are dropped: the submodule stays reachable
+    through ``sys.modules`` and ``importlib.import_module``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:  # module verify, function verify
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

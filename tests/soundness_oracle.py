@@ -14,7 +14,7 @@ Sections:
 1. exact numbers: ε of any accepted type as the rational it denotes, float rounding helpers;
 2. the exact model f(T) = b + Σ a_S·[S ⊆ T] + Σ o_S·[S ∩ T ≠ ∅] and its max error;
 3. claims: a small AST of our own, its text, and its truth on an exact table (documented semantics
-   of :mod:`symlogic.claims.check`, minimal counterexamples included);
+   of :mod:`symlogic.claims`, minimal counterexamples included);
 4. adversarial generators (tables, models, ε, claims) driven by a :class:`random.Random`;
 5. judges: compare a :class:`~symlogic.verify.Verdict` or :class:`~symlogic.claims.ClaimResult`
    with the oracle and name every discrepancy;
@@ -273,7 +273,7 @@ OPS = (">=", "<=", ">", "<")
 _IDENT = re.compile(r"[^\W\d][\w.]*")
 _KEYWORDS = frozenset({"present", "absent", "not", "and", "or", "true", "output", "no_effect", "max_order",
                        "interaction"})
-#: Salience of ``max_order`` on a record, as documented in symlogic.claims.check: |I(S)| ≥ max|I|/20.
+#: Salience of ``max_order`` on a record, as documented in symlogic.claims: |I(S)| ≥ max|I|/20.
 SALIENCE = Fraction(1, 20)
 
 
@@ -388,7 +388,7 @@ def claim_truth(claim: OClaim, table: list[Fraction]) -> Truth:
 
 def claim_truth_uncached(claim: OClaim, table: list[Fraction]) -> Truth:
     """Truth of a claim on an exact table of outputs (a record's values or a model's f), following
-    the documented semantics of symlogic.claims.check:
+    the documented semantics of symlogic.claims:
 
     - ``cond -> output OP c``: v(T) OP c on every mask T where ``cond`` holds;
     - ``cond -> no_effect(x, tol)``: |v(T ∪ {x}) − v(T)| ≤ tol for every T ∌ x where ``cond`` holds

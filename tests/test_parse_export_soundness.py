@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symlogic.claims import check
-from symlogic.claims.grammar import (
+from symlogic.claims.parse import (
     MAX_CLAIM_LENGTH,
     MAX_DEPTH,
     MAX_DIGITS,

@@ -1,34 +1,38 @@
 """Claims about a network's outputs or a logic model, in a small language, checked exactly.
 
-    >>> from symlogic.claims import check                                       # doctest: +SKIP
-    >>> check("present(x0) & present(x1) -> output >= 1.0", record).holds         # doctest: +SKIP
+    >>> from symlogic.claims import check
+    >>> from symlogic.record import Record
+    >>> check("present(x0) & present(x1) -> output >= 1.0", Record.from_table([0.0, 0.5, 0.5, 2.0])).holds
+    True
 
 On a :class:`~symlogic.record.Record` every mask is examined with exact comparisons; on a
 :class:`~symlogic.logic.LogicModel` Z3 (plus exact enumeration when few variables matter) decides
 the claim about f, and with a proven bound ε on |f − v| the claim about the network follows with
-margin. See :mod:`symlogic.claims.grammar` for the language and :mod:`symlogic.claims.check` for
-the routes.
+margin. Modules: :mod:`.parse` (the language), :mod:`.nodes` and :mod:`.conclusions` (the node
+tree, each node with its own semantics), :mod:`.on_record`, :mod:`.on_model`, :mod:`.on_network`
+(the routes), :mod:`.api` (:func:`check`) and :mod:`.result` (:class:`ClaimResult`).
 """
 
 from __future__ import annotations
 
-from .check import ClaimResult, EngineReport, check, evaluate_condition, exact_signed_sum, model_interaction
-from .grammar import (
-    Absent,
-    And,
-    Claim,
-    InteractionBound,
-    MaxOrder,
-    NoEffect,
-    Not,
-    Or,
-    OutputBound,
-    Present,
-    TrueCond,
+from ..results import EngineReport
+from .api import check
+from .conclusions import SALIENCE, InteractionBound, MaxOrder, NoEffect, OutputBound
+from .exact_values import exact_signed_sum
+from .nodes import Absent, And, Claim, Conclusion, Condition, Not, Or, Present, TrueCond, evaluate_condition
+from .on_model import model_interaction
+from .on_record import RECORD_ROUTE
+from .parse import (
+    MAX_CLAIM_LENGTH,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_ORDER_DIGITS,
     UnknownNameError,
     parse_claim,
     resolve,
 )
+from .result import ClaimResult
 
 __all__ = [
     "check",
@@ -40,6 +44,8 @@ __all__ = [
     "exact_signed_sum",
     "model_interaction",
     "Claim",
+    "Condition",
+    "Conclusion",
     "Present",
     "Absent",
     "Not",
@@ -51,4 +57,11 @@ __all__ = [
     "MaxOrder",
     "InteractionBound",
     "UnknownNameError",
+    "SALIENCE",
+    "RECORD_ROUTE",
+    "MAX_CLAIM_LENGTH",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "MAX_ORDER_DIGITS",
 ]

@@ -1,4 +1,4 @@
-"""The claim language: a tokenizer and a recursive-descent parser into a frozen-dataclass AST.
+"""The claim language: a tokenizer and a recursive-descent parser into the node tree of :mod:`.nodes`.
 
 Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
 
@@ -20,7 +20,8 @@ Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
 
 Only ``output`` and ``no_effect`` conclusions take a condition. Numbers are read as exact
 fractions, never through a float, so ``0.1`` means exactly 1/10. Variable names are resolved
-against a record's or model's names by :func:`resolve`.
+against a record's or model's names by :func:`resolve`. Each atom and conclusion keyword has one
+rule in :data:`ATOM_RULES` / :data:`CONCLUSION_RULES`: a new predicate is one node class plus one rule.
 
 Limits (each refused with a :class:`ClaimSyntaxError`, so that parsing and the later exact checks
 stay fast on untrusted text): a claim has at most :data:`MAX_CLAIM_LENGTH` characters and
@@ -32,31 +33,37 @@ most :data:`MAX_ORDER_DIGITS` digits.
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
 
 from ..errors import ClaimSyntaxError, InputError
+from .conclusions import InteractionBound, MaxOrder, NoEffect, OutputBound
+from .nodes import (
+    IDENT,
+    KEYWORDS,
+    Absent,
+    And,
+    Claim,
+    Conclusion,
+    Condition,
+    Not,
+    Or,
+    Present,
+    TrueCond,
+    conclusion_class,
+)
 
 __all__ = [
-    "Present",
-    "Absent",
-    "Not",
-    "And",
-    "Or",
-    "TrueCond",
-    "Condition",
-    "OutputBound",
-    "NoEffect",
-    "MaxOrder",
-    "InteractionBound",
-    "Conclusion",
-    "Claim",
     "UnknownNameError",
     "parse_claim",
     "resolve",
-    "condition_names",
+    "tokenize",
+    "Token",
+    "ATOM_RULES",
+    "CONCLUSION_RULES",
     "COMPARISONS",
     "MAX_CLAIM_LENGTH",
     "MAX_DEPTH",
@@ -68,11 +75,6 @@ __all__ = [
 #: The comparison operators of the language (unicode forms are normalised to these).
 COMPARISONS = (">=", "<=", ">", "<")
 
-_KEYWORDS = frozenset(
-    {"present", "absent", "not", "and", "or", "true", "output", "no_effect", "max_order", "interaction"}
-)
-_CONCLUSIONS = ("output", "no_effect", "max_order", "interaction")
-_IDENT = re.compile(r"[^\W\d][\w.]*")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DECIMAL = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
 
@@ -95,171 +97,14 @@ _SYMBOLS = (
     ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"),
 )
 _QUOTES = {'"': '"', "'": "'", "`": "`"}
+# Tokens that may make up an unquoted multi-word name such as ``mean radius`` or ``s1-s2``.
+_WORDISH = ("ident", "number", "-", "+", "/")
+_QUOTE_HINT = " (quote names with spaces or odd characters: \"my var\" or `my var`)"
 
 
 class UnknownNameError(ClaimSyntaxError, InputError):
-    """A claim names a variable the record or model does not have (the message lists the valid ones)."""
-
-
-# ---- AST ------------------------------------------------------------------------------------
-
-
-def _quote(name: str) -> str:
-    """``name`` as the language writes it: bare when it is a plain identifier, else quoted."""
-    if _IDENT.fullmatch(name) and name not in _KEYWORDS:
-        return name
-    if "`" not in name:
-        return f"`{name}`"
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@dataclass(frozen=True)
-class Present:
-    """True on masks where the variable ``name`` is present."""
-
-    name: str
-    position: int = field(default=0, compare=False)
-
-    def __str__(self) -> str:
-        return f"present({_quote(self.name)})"
-
-
-@dataclass(frozen=True)
-class Absent:
-    """True on masks where the variable ``name`` is masked."""
-
-    name: str
-    position: int = field(default=0, compare=False)
-
-    def __str__(self) -> str:
-        return f"absent({_quote(self.name)})"
-
-
-@dataclass(frozen=True)
-class Not:
-    arg: "Condition"
-
-    def __str__(self) -> str:
-        return f"not {_wrap(self.arg, (And, Or))}"
-
-
-@dataclass(frozen=True)
-class And:
-    args: tuple["Condition", ...]
-
-    def __str__(self) -> str:
-        return " & ".join(_wrap(a, (Or, And)) for a in self.args)  # nested And keeps its parentheses
-
-
-@dataclass(frozen=True)
-class Or:
-    args: tuple["Condition", ...]
-
-    def __str__(self) -> str:
-        return " | ".join(_wrap(a, (Or,)) for a in self.args)
-
-
-@dataclass(frozen=True)
-class TrueCond:
-    """The condition that holds on every mask."""
-
-    def __str__(self) -> str:
-        return "true"
-
-
-Condition = Union[Present, Absent, Not, And, Or, TrueCond]
-
-
-def _wrap(c: Condition, kinds: tuple[type, ...]) -> str:
-    return f"({c})" if isinstance(c, kinds) else str(c)
-
-
-def _num(value: Fraction, text: str) -> str:
-    return text if text else (str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}")
-
-
-@dataclass(frozen=True)
-class OutputBound:
-    """``output OP value``: v(T) OP value on every mask the condition admits."""
-
-    op: str
-    value: Fraction
-    text: str = field(default="", compare=False)
-
-    def __str__(self) -> str:
-        return f"output {self.op} {_num(self.value, self.text)}"
-
-
-@dataclass(frozen=True)
-class NoEffect:
-    """``no_effect(name, tol)``: |v(T∪{i}) − v(T)| ≤ tol for every admitted T ∌ i."""
-
-    name: str
-    tol: Fraction
-    text: str = field(default="", compare=False)
-    position: int = field(default=0, compare=False)
-
-    def __str__(self) -> str:
-        return f"no_effect({_quote(self.name)}, {_num(self.tol, self.text)})"
-
-
-@dataclass(frozen=True)
-class MaxOrder:
-    """``max_order(k)``: no salient concept has more than k variables."""
-
-    k: int
-
-    def __str__(self) -> str:
-        return f"max_order({self.k})"
-
-
-@dataclass(frozen=True)
-class InteractionBound:
-    """``interaction(a, b, …) OP value``: the AND (Harsanyi) interaction I(S) of that set."""
-
-    names: tuple[str, ...]
-    op: str
-    value: Fraction
-    text: str = field(default="", compare=False)
-    positions: tuple[int, ...] = field(default=(), compare=False)
-
-    def __str__(self) -> str:
-        return f"interaction({', '.join(_quote(x) for x in self.names)}) {self.op} {_num(self.value, self.text)}"
-
-
-Conclusion = Union[OutputBound, NoEffect, MaxOrder, InteractionBound]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A parsed claim: ``condition -> conclusion`` (``condition`` is :class:`TrueCond` when absent)."""
-
-    condition: Condition
-    conclusion: Conclusion
-    text: str = field(default="", compare=False)
-
-    def __str__(self) -> str:
-        if isinstance(self.condition, TrueCond):
-            return str(self.conclusion)
-        return f"{self.condition} -> {self.conclusion}"
-
-
-def condition_names(c: Condition) -> tuple[str, ...]:
-    """The variable names a condition mentions, in order of appearance, without repeats."""
-    out: list[str] = []
-
-    def walk(node: Condition) -> None:
-        if isinstance(node, (Present, Absent)):
-            if node.name not in out:
-                out.append(node.name)
-        elif isinstance(node, Not):
-            walk(node.arg)
-        elif isinstance(node, (And, Or)):
-            for a in node.args:
-                walk(a)
-
-    walk(c)
-    return tuple(out)
+    """A claim names a variable the record or model does not have (the message suggests the closest
+    valid name and lists the valid ones)."""
 
 
 # ---- tokenizer ------------------------------------------------------------------------------
@@ -311,7 +156,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("number", m.group(), i))
             i = m.end()
             continue
-        m = _IDENT.match(text, i)
+        m = IDENT.match(text, i)
         if m:
             tokens.append(Token("ident", m.group(), i))
             i = m.end()
@@ -351,10 +196,11 @@ def _decimal(tok: Token, text: str) -> Fraction:
     exp_text = m.group("exp") or "0"
     sign = -1 if exp_text[0] == "-" else 1
     exp_digits = exp_text.lstrip("+-").lstrip("0") or "0"
+    shown = f"{tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''}"
     if len(exp_digits) > 6:
         raise ClaimSyntaxError(
-            f"the exponent of {tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''} is out of range: numbers must "
-            f"lie within 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
+            f"the exponent of {shown} is out of range: numbers must lie within 1e-{MAX_EXPONENT} … "
+            f"1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
             text,
             tok.position,
         )
@@ -371,8 +217,8 @@ def _decimal(tok: Token, text: str) -> Fraction:
     magnitude = exponent + len(stripped) - 1  # the decimal exponent in scientific notation
     if abs(magnitude) > MAX_EXPONENT:
         raise ClaimSyntaxError(
-            f"{tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''} is about 1e{magnitude}: numbers must lie within "
-            f"1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
+            f"{shown} is about 1e{magnitude}: numbers must lie within 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in "
+            "magnitude (float64 spans about 1e-324 … 1e308)",
             text,
             tok.position,
         )
@@ -426,20 +272,22 @@ class _Parser:
     def is_word(self, *words: str) -> bool:
         return self.tok.kind == "ident" and self.tok.text in words
 
+    def is_conclusion(self) -> bool:
+        return self.tok.kind == "ident" and self.tok.text in CONCLUSION_RULES
+
     # claim := conclusion | condition "->" conclusion
     def claim(self) -> Claim:
         if self.tok.kind == "eof":
             raise self.fail("a claim such as 'present(x0) -> output >= 1' or 'max_order(2)'")
-        if self.is_word(*_CONCLUSIONS):
+        if self.is_conclusion():
             conclusion = self.conclusion(conditioned=False)
             condition: Condition = TrueCond()
         else:
             condition = self.condition()
-            arrow = self.tok
-            if arrow.kind != "->":
+            if self.tok.kind != "->":
                 raise self.fail("'&', '|' or '->' followed by a conclusion (output, no_effect, …)")
             self.advance()
-            conclusion = self.conclusion(conditioned=True, arrow=arrow)
+            conclusion = self.conclusion(conditioned=True)
         if self.tok.kind != "eof":
             raise self.fail("the end of the claim")
         return Claim(condition, conclusion, self.text)
@@ -477,18 +325,12 @@ class _Parser:
             self.expect(")", "')' to close the '(' at character %d" % tok.position)
             self.depth -= 1
             return inner
-        if self.is_word("present", "absent"):
+        if tok.kind == "ident" and tok.text in ATOM_RULES:
             self.advance()
-            self.expect("(", f"'(' after {tok.text}")
-            name, pos = self.name(f"a variable name inside {tok.text}(…)")
-            self.expect(")", f"')' after the variable name in {tok.text}(…)")
-            return Present(name, pos) if tok.text == "present" else Absent(name, pos)
-        if self.is_word("true"):
-            self.advance()
-            return TrueCond()
-        if self.is_word(*_CONCLUSIONS):
+            return ATOM_RULES[tok.text](self, tok)
+        if self.is_conclusion():
             raise self.fail(f"a condition before '->' ({tok.text} is a conclusion and goes after '->')")
-        if tok.kind == "ident" and tok.text in _KEYWORDS:
+        if tok.kind == "ident" and tok.text in KEYWORDS:
             raise self.fail("a condition: present(name), absent(name), not …, ( … ) or a variable name")
         if tok.kind in ("ident", "quoted"):
             self.advance()
@@ -499,15 +341,40 @@ class _Parser:
                     self.text,
                     tok.position,
                 )
+            if tok.kind == "ident" and self.tok.kind == "ident" and self.tok.text not in KEYWORDS:
+                raise self.unquoted(tok, "present({})", keywords_end=True)
             return Present(tok.text, tok.position)
         raise self.fail("a condition: present(name), absent(name), not …, ( … ) or a variable name")
 
-    def name(self, expected: str) -> tuple[str, int]:
+    def unquoted(self, start: Token, form: str, keywords_end: bool = False) -> ClaimSyntaxError:
+        """The error for a name written in several unquoted words: suggest backticks."""
+        j = self.i
+        while self.tokens[j].kind in _WORDISH and not (keywords_end and self.tokens[j].text in KEYWORDS):
+            j += 1
+        raw = self.text[start.position:self.tokens[j].position].rstrip()
+        return ClaimSyntaxError(
+            f"{raw!r} is not one name; to name a variable with spaces or odd characters, quote it in backticks: "
+            + form.format(f"`{raw}`"),
+            self.text,
+            start.position,
+        )
+
+    def name(self, expected: str, form: str = "{}") -> tuple[str, int]:
+        """A variable name; several unquoted words (``mean radius``) get a hint to use backticks."""
         tok = self.tok
-        if tok.kind in ("ident", "quoted"):
-            self.advance()
-            return tok.text, tok.position
-        raise self.fail(expected + " (quote names with spaces or odd characters: \"my var\" or `my var`)")
+        if tok.kind not in ("ident", "quoted"):
+            raise self.fail(expected + _QUOTE_HINT)
+        self.advance()
+        if tok.kind == "ident" and self.tok.kind == "ident":
+            raise self.unquoted(tok, form)
+        return tok.text, tok.position
+
+    def literal(self, tok: Token) -> tuple[str, int]:
+        """``(name)`` after present / absent."""
+        self.expect("(", f"'(' after {tok.text}")
+        name = self.name(f"a variable name inside {tok.text}(…)", tok.text + "({})")
+        self.expect(")", f"')' after the variable name in {tok.text}(…)")
+        return name
 
     def number(self, expected: str) -> tuple[Fraction, str]:
         sign = ""
@@ -549,50 +416,60 @@ class _Parser:
             return tok.kind
         raise self.fail("a comparison '>=', '<=', '>' or '<'")
 
-    def conclusion(self, conditioned: bool, arrow: Token | None = None) -> Conclusion:
+    def conclusion(self, conditioned: bool) -> Conclusion:
         tok = self.tok
-        if not self.is_word(*_CONCLUSIONS):
+        if not self.is_conclusion():
             raise self.fail("a conclusion: output OP number, no_effect(name, tol), max_order(k) or interaction(a, …) OP number")
         self.advance()
-        if tok.text == "output":
-            op = self.comparison()
-            value, text = self.number(f"a number after 'output {op}'")
-            return OutputBound(op, value, text)
-        if tok.text in ("max_order", "interaction") and conditioned:
+        cls = conclusion_class(tok.text)
+        if conditioned and cls is not None and not cls.conditioned:
             raise ClaimSyntaxError(
                 f"{tok.text}(…) takes no condition (it is about the whole table); remove the part before '->'",
                 self.text,
                 tok.position,
             )
+        return CONCLUSION_RULES[tok.text](self, tok)
+
+    # ---- one rule per conclusion ----------------------------------------------------------------
+    def output(self, tok: Token) -> OutputBound:
+        op = self.comparison()
+        value, text = self.number(f"a number after 'output {op}'")
+        return OutputBound(op, value, text)
+
+    def no_effect(self, tok: Token) -> NoEffect:
         self.expect("(", f"'(' after {tok.text}")
-        if tok.text == "no_effect":
-            name, pos = self.name("a variable name as the first argument of no_effect(name, tol)")
-            self.expect(",", "',' and a tolerance: no_effect(name, tol)")
-            tol_tok = self.tok
-            tol, text = self.number("a tolerance (a number ≥ 0) as the second argument of no_effect(name, tol)")
-            if tol < 0:
-                raise ClaimSyntaxError(f"the tolerance of no_effect must be ≥ 0, got {text}", self.text, tol_tok.position)
-            self.expect(")", "')' to close no_effect(name, tol)")
-            return NoEffect(name, tol, text, pos)
-        if tok.text == "max_order":
-            k_tok = self.tok
-            if k_tok.kind != "number" or not k_tok.text.isdigit():
-                raise self.fail("a whole number k ≥ 0 in max_order(k)")
-            k_digits = k_tok.text.lstrip("0") or "0"
-            if len(k_digits) > MAX_ORDER_DIGITS:
-                raise ClaimSyntaxError(
-                    f"max_order(k) takes k with at most {MAX_ORDER_DIGITS} digits (k counts variables), "
-                    f"got {len(k_digits)} digits",
-                    self.text,
-                    k_tok.position,
-                )
-            self.advance()
-            self.expect(")", "')' to close max_order(k)")
-            return MaxOrder(int(k_digits))
+        name, pos = self.name("a variable name as the first argument of no_effect(name, tol)", "no_effect({}, …)")
+        self.expect(",", "',' and a tolerance: no_effect(name, tol)")
+        tol_tok = self.tok
+        tol, text = self.number("a tolerance (a number ≥ 0) as the second argument of no_effect(name, tol)")
+        if tol < 0:
+            raise ClaimSyntaxError(f"the tolerance of no_effect must be ≥ 0, got {text}", self.text, tol_tok.position)
+        self.expect(")", "')' to close no_effect(name, tol)")
+        return NoEffect(name, tol, text, pos)
+
+    def max_order(self, tok: Token) -> MaxOrder:
+        self.expect("(", f"'(' after {tok.text}")
+        k_tok = self.tok
+        if k_tok.kind != "number" or not k_tok.text.isdigit():
+            raise self.fail("a whole number k ≥ 0 in max_order(k)")
+        k_digits = k_tok.text.lstrip("0") or "0"
+        if len(k_digits) > MAX_ORDER_DIGITS:
+            raise ClaimSyntaxError(
+                f"max_order(k) takes k with at most {MAX_ORDER_DIGITS} digits (k counts variables), "
+                f"got {len(k_digits)} digits",
+                self.text,
+                k_tok.position,
+            )
+        self.advance()
+        self.expect(")", "')' to close max_order(k)")
+        return MaxOrder(int(k_digits))
+
+    def interaction(self, tok: Token) -> InteractionBound:
+        self.expect("(", f"'(' after {tok.text}")
         names: list[str] = []
         positions: list[int] = []
         while True:
-            name, pos = self.name("a variable name in interaction(a, b, …)")
+            name, pos = self.name("a variable name in interaction(a, b, …)", "interaction(…, {}, …)")
             if name in names:
                 raise ClaimSyntaxError(f"variable {name!r} appears twice in interaction(…)", self.text, pos)
             names.append(name)
@@ -607,15 +484,30 @@ class _Parser:
         return InteractionBound(tuple(names), op, value, text, tuple(positions))
 
 
+#: The parser rule of each atom keyword (after the keyword token has been read).
+ATOM_RULES: dict[str, Callable[[_Parser, Token], Condition]] = {
+    "present": lambda p, tok: Present(*p.literal(tok)),
+    "absent": lambda p, tok: Absent(*p.literal(tok)),
+    "true": lambda p, tok: TrueCond(),
+}
+#: The parser rule of each conclusion keyword (after the keyword token has been read).
+CONCLUSION_RULES: dict[str, Callable[[_Parser, Token], Conclusion]] = {
+    "output": _Parser.output,
+    "no_effect": _Parser.no_effect,
+    "max_order": _Parser.max_order,
+    "interaction": _Parser.interaction,
+}
+
+
 def parse_claim(text: str) -> Claim:
-    """Parse a claim into its AST.
+    """Parse a claim into its node tree.
 
     Raises:
         ClaimSyntaxError: with ``position`` at the offending character and what was expected there;
             also for claims beyond the size limits (see the module docstring).
         InputError: when ``text`` is not a string.
 
-    Example:
+    Examples:
         >>> str(parse_claim("present(x0) and !x1 -> output >= 1.0"))
         'present(x0) & not present(x1) -> output >= 1.0'
     """
@@ -632,44 +524,29 @@ def parse_claim(text: str) -> Claim:
     return _Parser(text).claim()
 
 
-def _claim_name_uses(claim: Claim) -> list[tuple[str, int]]:
-    uses: list[tuple[str, int]] = []
-
-    def walk(node: Condition) -> None:
-        if isinstance(node, (Present, Absent)):
-            uses.append((node.name, node.position))
-        elif isinstance(node, Not):
-            walk(node.arg)
-        elif isinstance(node, (And, Or)):
-            for a in node.args:
-                walk(a)
-
-    walk(claim.condition)
-    c = claim.conclusion
-    if isinstance(c, NoEffect):
-        uses.append((c.name, c.position))
-    elif isinstance(c, InteractionBound):
-        uses.extend(zip(c.names, c.positions or (0,) * len(c.names)))
-    return uses
+def _closest(name: str, names: Sequence[str]) -> str | None:
+    """The valid name closest to ``name`` (case-insensitive), if any is close."""
+    folded: dict[str, str] = {}
+    for x in names:
+        folded.setdefault(x.casefold(), x)
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
 
 
-def resolve(claim: Claim, names: tuple[str, ...] | list[str]) -> dict[str, int]:
+def resolve(claim: Claim, names: Sequence[str]) -> dict[str, int]:
     """Map every variable the claim names to its bit; unknown names raise :class:`UnknownNameError`.
 
-    Also rejects a ``no_effect(x, …)`` whose condition mentions x itself (the condition is read on
-    masks without x, so it would be vacuous or trivial).
+    Also lets the conclusion refuse its condition (e.g. a ``no_effect(x, …)`` whose condition
+    mentions x itself: the condition is read on masks without x, so it would be vacuous or trivial).
     """
     index = {x: i for i, x in enumerate(names)}
-    for name, pos in _claim_name_uses(claim):
+    uses = claim.name_uses()
+    for name, pos in uses:
         if name not in index:
             shown = list(names) if len(names) <= 40 else list(names[:40]) + [f"… ({len(names)} in all)"]
-            raise UnknownNameError(f"unknown variable {name!r}; the variables are {shown}", claim.text or str(claim), pos)
-    c = claim.conclusion
-    if isinstance(c, NoEffect) and c.name in condition_names(claim.condition):
-        raise ClaimSyntaxError(
-            f"the condition of no_effect({c.name}, …) mentions {c.name!r} itself; it is read on the masks "
-            f"without {c.name!r}, so leave {c.name!r} out of the condition",
-            claim.text or str(claim),
-            c.position,
-        )
-    return {name: index[name] for name, _ in _claim_name_uses(claim)}
+            close = _closest(name, names)
+            hint = f"; did you mean {close!r}?" if close is not None else ";"
+            raise UnknownNameError(f"unknown variable {name!r}{hint} the variables are {shown}",
+                                   claim.text or str(claim), pos)
+    claim.validate()
+    return {name: index[name] for name, _ in uses}

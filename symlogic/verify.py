@@ -359,6 +359,19 @@ def verify(
 
     Raises:
         InputError: different variable names, or a parameter outside its range (the message says which).
+
+    Examples:
+        >>> from fractions import Fraction
+        >>> from symlogic import LogicModel, Record, verify
+        >>> rec = Record.from_table([0.0, 0.1], names=["a"])
+        >>> lm = LogicModel.from_terms(["a"], 0.0, [])        # f ≡ 0: the error on {a} is the float 0.1
+        >>> verify(lm, rec, 0.1).holds                         # the float 0.1 bounds itself
+        True
+        >>> v = verify(lm, rec, Fraction(1, 10))               # 1/10 is below the float 0.1
+        >>> v.holds, v.status, v.counterexample["present"]
+        (False, 'fails', ['a'])
+        >>> verify(lm, rec).epsilon_exact == v.max_error_exact  # no ε: the tightest float bound
+        True
     """
     from .logic import LogicModel
     from .record import Record

@@ -5,7 +5,8 @@ For n = --min-n … --max-n variables, a small MLP (64 features, n groups) and a
 the same 2^n masked inputs are pushed through the same model in the same batches by a plain
 loop written here (mask bits → kept elements → torch.where → forward → log-odds). Prints the
 times (best of k) and the ratio record_model / plain (target ≤ 1.1×). Both tables are checked
-to agree before timing.
+to agree before timing. The last columns: what ``estimate_model`` predicted from its timed batches
+(the estimate ``record`` makes before a long recording) and its ratio to the measured time.
 
     python benchmarks/bench_record.py --max-n 16
     python benchmarks/bench_record.py --min-n 10 --max-n 20 --device cuda
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from symlogic import record_model
+from symlogic.model_record import estimate_model
 
 
 def make_mlp() -> torch.nn.Module:
@@ -89,7 +91,7 @@ def main() -> None:
     dev = torch.device(args.device)
     print(f"# torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}, batch size {args.batch_size}, "
           f"best of {args.repeats}; ratio = record_model / plain batched forward")
-    print(f"{'model':>5} {'n':>3} {'plain ms':>10} {'record ms':>10} {'ratio':>7}")
+    print(f"{'model':>5} {'n':>3} {'plain ms':>10} {'record ms':>10} {'ratio':>7} {'est ms':>10} {'est/rec':>8}")
     gen = torch.Generator().manual_seed(1)
     models = {
         "mlp": (make_mlp().to(dev), torch.randn(64, generator=gen).to(dev)),
@@ -114,7 +116,10 @@ def main() -> None:
             np.testing.assert_allclose(ours(), plain().numpy(), rtol=1e-5, atol=1e-5)
             t_plain = best_of(plain, args.repeats)
             t_ours = best_of(ours, args.repeats)
-            print(f"{name:>5} {n:>3} {t_plain * 1e3:10.1f} {t_ours * 1e3:10.1f} {t_ours / t_plain:6.2f}x", flush=True)
+            est = min(estimate_model(model, x, baseline, groups, target=target, batch_size=bs).seconds
+                      for _ in range(args.repeats))
+            print(f"{name:>5} {n:>3} {t_plain * 1e3:10.1f} {t_ours * 1e3:10.1f} {t_ours / t_plain:6.2f}x "
+                  f"{est * 1e3:10.1f} {est / t_ours:7.2f}x", flush=True)
 
 
 if __name__ == "__main__":

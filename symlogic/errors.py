@@ -12,7 +12,8 @@ class InputError(SymlogicError, ValueError):
 
 
 class ResourceError(SymlogicError, MemoryError):
-    """The requested work does not fit in memory; the message says how much it needs."""
+    """The requested work does not fit in memory or in the time allowed; the message says how much
+    it needs and what to change."""
 
 
 class ClaimSyntaxError(SymlogicError, ValueError):

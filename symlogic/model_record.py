@@ -10,38 +10,29 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 import torch
 
 from .errors import InputError
-from .record import Record, _callable_identity, _default_batch_size, _module_identity, record
+from .record import (
+    Record,
+    RecordingEstimate,
+    _callable_identity,
+    _default_batch_size,
+    _module_identity,
+    estimate_recording,
+    model_fingerprint,
+    record,
+)
 
-__all__ = ["record_model", "scalar_output", "variable_membership", "model_fingerprint", "tensor_fingerprint", "eval_mode",
-           "predicted_class"]
+__all__ = ["record_model", "estimate_model", "scalar_output", "variable_membership", "model_fingerprint",
+           "tensor_fingerprint", "eval_mode", "predicted_class", "as_logits"]
 
 OutputSpec = Union[str, Callable[[torch.Tensor], torch.Tensor]]
 OUTPUTS = ("log-odds", "logit", "prob")
-
-
-def model_fingerprint(model: torch.nn.Module) -> str:
-    """SHA-256 over the names, dtypes, shapes and bytes of the model's parameters and buffers."""
-    h = hashlib.sha256()
-    items = [(name, tensor.detach()) for name, tensor in model.state_dict().items()]
-    # one copy to the host for all tensors on a device (one synchronisation, not one per tensor)
-    flat = [t.contiguous().reshape(-1).view(torch.uint8) if t.numel() else t.new_empty(0, dtype=torch.uint8)
-            for _, t in items]
-    by_device: dict[torch.device, np.ndarray] = {}
-    for dev in {t.device for t in flat}:
-        by_device[dev] = torch.cat([t for t in flat if t.device == dev]).cpu().numpy()
-    offsets = dict.fromkeys(by_device, 0)
-    for (name, t), b in zip(items, flat):
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        start = offsets[b.device]
-        h.update(by_device[b.device][start:start + b.numel()].tobytes())
-        offsets[b.device] = start + b.numel()
-    return h.hexdigest()
 
 
 def tensor_fingerprint(*tensors: torch.Tensor) -> str:
@@ -54,6 +45,20 @@ def tensor_fingerprint(*tensors: torch.Tensor) -> str:
     return h.hexdigest()
 
 
+def as_logits(out: Any, what: str = "the model") -> torch.Tensor:
+    """A model's outputs as a tensor: tensors as they are, numpy arrays and sequences of numbers
+    converted (a callable may return numpy, e.g. a scikit-learn method); labels are refused."""
+    if isinstance(out, torch.Tensor):
+        return out
+    arr = np.asarray(out)
+    if arr.dtype.kind not in "biuf":
+        raise InputError(
+            f"{what} returned {arr.dtype} values, not numbers (class labels?); return scores, logits or probabilities, "
+            "e.g. a classifier's predict_proba (TabularAdapter accepts a scikit-learn estimator as it is)"
+        )
+    return torch.from_numpy(np.ascontiguousarray(arr))
+
+
 def scalar_output(logits: torch.Tensor, target: int | None, output: OutputSpec) -> torch.Tensor:
     """The scalar v from a batch of model outputs [B, C] (or [B] / [B, 1] for one logit), in float64.
 
@@ -64,8 +69,8 @@ def scalar_output(logits: torch.Tensor, target: int | None, output: OutputSpec) 
     """
     if callable(output):
         out = output(logits)
-        return torch.as_tensor(out).reshape(-1).to(torch.float64)
-    z = logits.to(torch.float64)
+        return as_logits(out, "output").reshape(-1).to(torch.float64)
+    z = as_logits(logits).to(torch.float64)
     if z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1):
         z = z.reshape(-1)
         sign = -1.0 if target == 0 else 1.0
@@ -187,35 +192,44 @@ def eval_mode(model: Any) -> Iterator[None]:
             m.training = True
 
 
-def record_model(
-    model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
+@dataclass
+class ModelQuery:
+    """A model made ready to record: ``fn`` maps a boolean mask batch [B, n] on ``device`` to B
+    scalar outputs; ``batch_fn`` (or None) does the same for the aligned masks start … stop − 1.
+    Valid only inside :func:`model_query`'s block (eval and inference mode)."""
+
+    fn: Callable[[torch.Tensor], torch.Tensor]
+    batch_fn: Callable[[int, int], torch.Tensor] | None
+    n: int
+    device: torch.device
+    target: int | None
+    checkpoint_key: str | None
+    provenance: dict[str, Any]
+
+
+@contextlib.contextmanager
+def model_query(
+    model: torch.nn.Module | Callable[[torch.Tensor], Any],
     x: Any,
     baseline: Any,
     variables: Any,
     target: int | None = None,
     output: OutputSpec = "log-odds",
     *,
-    names: Sequence[str] | None = None,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
-    checkpoint: str | None = None,
-    progress: bool | None = None,
+    keyed: bool = False,
     baseline_name: str | None = None,
-) -> Record:
-    """Record a model's scalar output on all 2^n masked versions of one input ``x``.
-
-    Args:
-        model: a torch module (or callable) taking a batch [B, *x.shape] and returning logits.
-        x: the input, without batch axis.
-        baseline: same shape as ``x`` (or broadcastable to it): the value of masked elements.
-        variables: which input elements each variable controls (see :func:`variable_membership`).
-        target: the class whose output is recorded (default: the model's prediction on ``x``).
-        output: "log-odds" (default), "logit", "prob", or a callable on the raw outputs.
-        names, batch_size, device, checkpoint, progress: as in :func:`symlogic.record`; a checkpoint
-            is bound to the input, baseline, variables, model (structure and parameters, or a
-            callable's code), output definition and target.
-        baseline_name: a description of the baseline to keep in the record.
-    """
+    provenance: bool = True,
+) -> Iterator[ModelQuery]:
+    """Validate the pieces of a model recording and yield its :class:`ModelQuery`, with the model in
+    eval mode and torch in inference mode for the block (what :func:`record_model`,
+    :func:`estimate_model` and the adapters' ``query`` share). ``keyed``: compute the checkpoint key;
+    ``provenance=False``: skip the model and input fingerprints (a quick query)."""
+    if not callable(model):
+        hint = (" (a scikit-learn estimator: use symlogic.adapters.TabularAdapter, which accepts one as it is, "
+                "or pass its predict_proba)") if any(hasattr(model, m) for m in ("predict_proba", "predict")) else ""
+        raise InputError(f"the model must be a torch module or a callable on a batch, got a {type(model).__name__}{hint}")
     if not (callable(output) or output in OUTPUTS):
         raise InputError(f"output must be one of {OUTPUTS} or a callable, got {output!r}")
     dev = torch.device(device) if device is not None else _module_device(model)
@@ -237,17 +251,18 @@ def record_model(
     member_f = member_dev.to(torch.float32)
     background = ~member_dev.any(dim=0)  # elements of no variable are always kept
     is_module = isinstance(model, torch.nn.Module)
-    model_fp = model_fingerprint(model) if is_module else None
-    input_fp = tensor_fingerprint(x_t, base_t)
+    model_fp = model_fingerprint(model) if is_module and (provenance or keyed) else None
+    input_fp = tensor_fingerprint(x_t, base_t) if provenance or keyed else None
+    forward = model if is_module else (lambda batch: as_logits(model(batch)))
 
     with eval_mode(model), torch.inference_mode():
         if target is None and output in ("log-odds", "logit", "prob"):
-            full = model(x_dev.reshape(1, *x_t.shape))
+            full = forward(x_dev.reshape(1, *x_t.shape))
             target = predicted_class(full)
 
         def run(present: torch.Tensor) -> torch.Tensor:  # [B, numel] kept elements -> B outputs
             batch = torch.where(present, x_dev, base_dev).reshape(present.shape[0], *x_t.shape)
-            return scalar_output(model(batch), target, output)
+            return scalar_output(forward(batch), target, output)
 
         def fn(masks: torch.Tensor) -> torch.Tensor:
             return run(((masks.to(torch.float32) @ member_f) > 0) | background)  # background always kept
@@ -260,22 +275,77 @@ def record_model(
             return run(kept(start, stop))
 
         key = None
-        if checkpoint is not None:  # what the table depends on; record() also reruns a finished batch on resume
+        if keyed:  # what the table depends on; record() also reruns a finished batch on resume
             model_id = _module_identity(model, model_fp) if is_module else _callable_identity(model)
             output_id = output if isinstance(output, str) else _callable_identity(output)
             key = f"{input_fp}|{tensor_fingerprint(member)}|{model_id}|{output_id}|{target}"
-        rec = record(
-            fn, n, names=names, batch_size=batch_size, device=dev, checkpoint=checkpoint,
-            batch_fn=aligned_fn if kept is not None else None,
-            checkpoint_key=key,
-            progress=progress,
-            output=_output_name(output),
-            baseline=baseline_name or _describe_baseline(base_t),
-            model_fingerprint=model_fp,
-            input_fingerprint=input_fp,
-            meta={"target": target, "input_shape": list(x_t.shape), "model": type(model).__name__},
+        yield ModelQuery(
+            fn=fn, batch_fn=aligned_fn if kept is not None else None, n=n, device=dev, target=target, checkpoint_key=key,
+            provenance=dict(
+                output=_output_name(output),
+                baseline=baseline_name or (_describe_baseline(base_t) if provenance else None),
+                model_fingerprint=model_fp,
+                input_fingerprint=input_fp,
+                meta={"target": target, "input_shape": list(x_t.shape), "model": type(model).__name__},
+            ),
         )
-    return rec
+
+
+def record_model(
+    model: torch.nn.Module | Callable[[torch.Tensor], Any],
+    x: Any,
+    baseline: Any,
+    variables: Any,
+    target: int | None = None,
+    output: OutputSpec = "log-odds",
+    *,
+    names: Sequence[str] | None = None,
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+    checkpoint: str | None = None,
+    progress: bool | None = None,
+    baseline_name: str | None = None,
+    max_seconds: float | None = None,
+) -> Record:
+    """Record a model's scalar output on all 2^n masked versions of one input ``x``.
+
+    Args:
+        model: a torch module (or callable) taking a batch [B, *x.shape] and returning logits
+            (a tensor, or a numpy array: converted).
+        x: the input, without batch axis.
+        baseline: same shape as ``x`` (or broadcastable to it): the value of masked elements.
+        variables: which input elements each variable controls (see :func:`variable_membership`).
+        target: the class whose output is recorded (default: the model's prediction on ``x``).
+        output: "log-odds" (default), "logit", "prob", or a callable on the raw outputs.
+        names, batch_size, device, checkpoint, progress, max_seconds: as in :func:`symlogic.record`;
+            a checkpoint is bound to the input, baseline, variables, model (structure and
+            parameters, or a callable's code), output definition and target.
+        baseline_name: a description of the baseline to keep in the record.
+    """
+    with model_query(model, x, baseline, variables, target, output, batch_size=batch_size, device=device,
+                     keyed=checkpoint is not None, baseline_name=baseline_name) as q:
+        return record(
+            q.fn, q.n, names=names, batch_size=batch_size, device=q.device, checkpoint=checkpoint,
+            batch_fn=q.batch_fn, checkpoint_key=q.checkpoint_key, progress=progress, max_seconds=max_seconds,
+            **q.provenance,
+        )
+
+
+def estimate_model(
+    model: torch.nn.Module | Callable[[torch.Tensor], Any],
+    x: Any,
+    baseline: Any,
+    variables: Any,
+    target: int | None = None,
+    output: OutputSpec = "log-odds",
+    *,
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+) -> RecordingEstimate:
+    """What :func:`record_model` with these arguments will cost (time, table memory), from one or
+    two timed batches, without recording (see :func:`symlogic.record.estimate_recording`)."""
+    with model_query(model, x, baseline, variables, target, output, batch_size=batch_size, device=device) as q:
+        return estimate_recording(q.fn, q.n, batch_size=batch_size, device=q.device, batch_fn=q.batch_fn)
 
 
 def _output_name(output: OutputSpec) -> str:
@@ -297,6 +367,7 @@ def _integer_model_input(model: Any) -> bool:
 
 def predicted_class(logits: torch.Tensor) -> int:
     """The class a model predicts from its outputs on one input: argmax, or ``z > 0`` for a single logit."""
+    logits = as_logits(logits)
     z = logits.reshape(1, -1) if logits.ndim <= 1 else logits.reshape(logits.shape[0], -1)
     if z.shape[1] == 1:
         return int(z[0, 0] > 0)

@@ -4,6 +4,11 @@ A :class:`Record` is that table (float64, index = mask with bit i = variable i) 
 made it: variable names, output definition, baseline, fingerprints of model and input.
 :func:`record` fills a table from any function of a boolean mask batch, in batches, on any device,
 with an optional on-disk checkpoint so an interrupted recording resumes where it stopped.
+
+2^n passes can take hours: :func:`record` times its first batches, estimates the total time and the
+table's memory (:class:`RecordingEstimate`, also on its own from :func:`estimate_recording`),
+reports a long estimate (logger "symlogic", INFO; periodic progress lines off a terminal, a bar with
+ETA on one) and refuses one over ``max_seconds`` before spending it.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ import torch
 
 from .errors import InputError, ResourceError
 from .masks import check_names, mask_from_names, mask_names
-from .progress import Progress
+from .progress import Progress, format_duration, log_line
 from .transforms import n_from_length
 
-__all__ = ["Record", "record", "check_memory", "masks_tensor", "MAX_VARIABLES"]
+__all__ = ["Record", "record", "check_memory", "masks_tensor", "MAX_VARIABLES", "RecordingEstimate", "estimate_recording",
+           "REPORT_AFTER_S", "PROGRESS_LOG_EVERY_S"]
 
 #: Hard ceiling on n: 2^40 float64 outputs would be 8 TiB.
 MAX_VARIABLES = 40
@@ -271,11 +277,28 @@ def _value_digest(value: Any, h: Any, depth: int) -> None:
         h.update(f"{type(value).__module__}.{type(value).__qualname__}|".encode())
 
 
+def model_fingerprint(model: torch.nn.Module) -> str:
+    """SHA-256 over the names, dtypes, shapes and bytes of the model's parameters and buffers."""
+    h = hashlib.sha256()
+    items = [(name, tensor.detach()) for name, tensor in model.state_dict().items()]
+    # one copy to the host for all tensors on a device (one synchronisation, not one per tensor)
+    flat = [t.contiguous().reshape(-1).view(torch.uint8) if t.numel() else t.new_empty(0, dtype=torch.uint8)
+            for _, t in items]
+    by_device: dict[torch.device, np.ndarray] = {}
+    for dev in {t.device for t in flat}:
+        by_device[dev] = torch.cat([t for t in flat if t.device == dev]).cpu().numpy()
+    offsets = dict.fromkeys(by_device, 0)
+    for (name, t), b in zip(items, flat):
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        start = offsets[b.device]
+        h.update(by_device[b.device][start:start + b.numel()].tobytes())
+        offsets[b.device] = start + b.numel()
+    return h.hexdigest()
+
+
 def _module_identity(module: torch.nn.Module, fingerprint: str | None = None) -> str:
     """A torch module's structure (each submodule's class and forward code) and parameter fingerprint
     (``fingerprint`` when the caller has it already)."""
-    from .model_record import model_fingerprint  # model_record imports this module
-
     h = hashlib.sha256(b"module|")
     for name, sub in module.named_modules():
         cls = type(sub)
@@ -466,6 +489,126 @@ def _default_batch_size(n: int) -> int:
     return min(1 << n, 4096)
 
 
+#: An estimated recording longer than this (seconds) is reported, with progress lines off a terminal.
+REPORT_AFTER_S = 10.0
+#: Seconds between progress lines off a terminal.
+PROGRESS_LOG_EVERY_S = 30.0
+#: The clock recordings are timed with (a module attribute so tests can inject a fake one).
+_clock: Callable[[], float] = time.perf_counter
+
+
+@dataclass(frozen=True)
+class RecordingEstimate:
+    """What recording the 2^n masks will cost, extrapolated from timed batches.
+
+    Attributes:
+        n: number of variables.
+        masks: masks to record (2^n, less those a checkpoint already holds).
+        batches: calls of ``fn`` for them.
+        batch_size: masks per call.
+        seconds: estimated wall time for them (the timed batches included).
+        bytes: the float64 table on the host, 8 · 2^n bytes (about twice that at the end, while the
+            :class:`Record` takes its own copy).
+        available_bytes: memory available now.
+        seconds_per_mask: the measured cost (the fastest timed batch: the first may carry one-off
+            start-up costs such as lazy initialisation).
+        timed_masks: masks timed for the estimate.
+    """
+
+    n: int
+    masks: int
+    batches: int
+    batch_size: int
+    seconds: float
+    bytes: int
+    available_bytes: int
+    seconds_per_mask: float
+    timed_masks: int
+
+    def __str__(self) -> str:
+        batches = f"{self.batches:,} batch{'es' if self.batches != 1 else ''} of {self.batch_size:,}"
+        return (f"2^{self.n} masks: about {format_duration(self.seconds)} for {self.masks:,} masks in {batches}, "
+                f"and {_human(self.bytes)} for the table ({_human(self.available_bytes)} available), "
+                f"from {self.timed_masks:,} timed masks")
+
+
+def _estimate(n: int, bs: int, masks: int, batches: int, timed: Sequence[tuple[int, float]]) -> RecordingEstimate:
+    """Extrapolate the fastest timed batch's cost per mask to ``masks`` masks."""
+    per_mask = min(sec / max(m, 1) for m, sec in timed)
+    return RecordingEstimate(n=n, masks=masks, batches=batches, batch_size=bs, seconds=per_mask * masks,
+                             bytes=8 * (1 << n), available_bytes=_available_bytes(), seconds_per_mask=per_mask,
+                             timed_masks=sum(m for m, _ in timed))
+
+
+def _too_slow(est: RecordingEstimate, max_seconds: float) -> ResourceError:
+    return ResourceError(
+        f"recording {est}: more than max_seconds = {max_seconds:g} s; "
+        "use fewer variables (each one less halves the time), a GPU (device='cuda'), a larger batch_size, "
+        "or raise max_seconds"
+    )
+
+
+def _finished(out: Any) -> None:
+    """Wait until a device tensor is computed (kernels run asynchronously): copy its last entry home."""
+    if isinstance(out, torch.Tensor) and out.device.type != "cpu" and out.numel():
+        out.reshape(-1)[-1:].to("cpu")
+
+
+def _check_n(n: Any) -> int:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 0 <= n <= 62:
+        raise InputError(f"n must be an integer 0 … 62 (not a bool), got {n!r}")
+    return int(n)
+
+
+def _batch_outputs(fn: Callable[[torch.Tensor], Any] | None, batch_fn: Callable[[int, int], Any] | None,
+                   n: int, dev: torch.device) -> Callable[[int, int], np.ndarray | torch.Tensor]:
+    """``(start, stop) -> outputs`` for the masks start … stop − 1, checked to be one real scalar per mask."""
+
+    def outputs(start: int, stop: int) -> np.ndarray | torch.Tensor:
+        out = batch_fn(start, stop) if batch_fn is not None else fn(masks_tensor(start, stop, n, dev))  # type: ignore[misc]
+        out = _real_outputs(out).reshape(-1)
+        if out.shape[0] != stop - start:
+            raise InputError(
+                f"fn returned {out.shape[0]} outputs for a batch of {stop - start} masks; "
+                "it must return one scalar per mask (shape [B])"
+            )
+        return out
+
+    return outputs
+
+
+def estimate_recording(
+    fn: Callable[[torch.Tensor], Any] | None,
+    n: int,
+    batch_size: int | None = None,
+    device: torch.device | str | None = None,
+    *,
+    batch_fn: Callable[[int, int], Any] | None = None,
+) -> RecordingEstimate:
+    """Estimate what ``record(fn, n, ...)`` will cost without recording: time and table memory.
+
+    Runs ``fn`` on the first batch of masks, and on the second when the first took under
+    :data:`REPORT_AFTER_S` (the first may carry start-up costs; the faster one counts), and
+    extrapolates to all 2^n masks. Arguments as in :func:`record`.
+    """
+    n = _check_n(n)
+    total = 1 << n
+    bs = int(batch_size) if batch_size else _default_batch_size(n)
+    if bs < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    dev = torch.device(device) if device is not None else torch.device("cpu")
+    outputs = _batch_outputs(fn, batch_fn, n, dev)
+    timed: list[tuple[int, float]] = []
+    for start in range(0, min(total, 2 * bs), bs):
+        stop = min(start + bs, total)
+        t0 = _clock()
+        _finished(outputs(start, stop))
+        timed.append((stop - start, _clock() - t0))
+        if timed[0][1] >= REPORT_AFTER_S:
+            break
+    return _estimate(n, bs, total, -(-total // bs), timed)
+
+
 def record(
     fn: Callable[[torch.Tensor], Any],
     n: int,
@@ -477,6 +620,7 @@ def record(
     checkpoint_key: str | None = None,
     progress: bool | None = None,
     batch_fn: Callable[[int, int], Any] | None = None,
+    max_seconds: float | None = None,
     **provenance: Any,
 ) -> Record:
     """Record ``fn`` on all 2^n masks.
@@ -495,37 +639,40 @@ def record(
             (to a relative 1e-6: GPU kernels may sum in another order). Any mismatch is refused.
         checkpoint_key: a string that identifies what is recorded (e.g. fingerprints of model and
             input); a checkpoint with another key is refused.
-        progress: show a progress bar (default: when stderr is a terminal and work takes > 1.5 s).
+        progress: show progress (default None: on a terminal, a bar once work takes > 1.5 s; off
+            one, status lines every :data:`PROGRESS_LOG_EVERY_S` when the estimate exceeds
+            :data:`REPORT_AFTER_S`); True: always the bar; False: neither.
         batch_fn: optional ``(start, stop) -> outputs`` for the masks start … stop − 1, used instead
             of ``fn(masks_tensor(start, stop))`` by callers that can build a batch without the mask
             tensor (``record_model``: fewer kernel launches per batch on a GPU). ``fn`` is then unused.
+        max_seconds: refuse (before going on) when the estimate from the first batches exceeds it.
         **provenance: fields of :class:`Record` (output, baseline, fingerprints, meta).
 
     Outputs must be real: bools count as 0/1; complex outputs are refused rather than cast (the
     imaginary part would be lost), and so are text and other objects.
 
+    The first batch (two when the first looks slow: it may carry start-up costs) is timed and the
+    total extrapolated (:class:`RecordingEstimate`); an estimate over :data:`REPORT_AFTER_S` is
+    sent to the "symlogic" logger at INFO (to stderr when no logging is configured and
+    ``progress`` is not False).
+
     Raises:
         InputError: a batch of the wrong size, NaN/inf outputs (the masks are named), bad names,
             complex or non-numeric outputs, a checkpoint of another recording or altered on disk.
-        ResourceError: 2^n outputs do not fit in memory (says how much is needed).
+        ResourceError: 2^n outputs do not fit in memory (says how much is needed), or the estimated
+            time exceeds ``max_seconds`` (says the estimate and what to change).
     """
     check_memory(n)
+    if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float))
+                                    or not max_seconds > 0):
+        raise InputError(f"max_seconds must be a positive number of seconds, got {max_seconds!r}")
     names = check_names(names, n)
     total = 1 << n
     bs = int(batch_size) if batch_size else _default_batch_size(n)
     if bs < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
-
-    def outputs(start: int, stop: int) -> np.ndarray | torch.Tensor:
-        out = batch_fn(start, stop) if batch_fn is not None else fn(masks_tensor(start, stop, n, dev))
-        out = _real_outputs(out).reshape(-1)
-        if out.shape[0] != stop - start:
-            raise InputError(
-                f"fn returned {out.shape[0]} outputs for a batch of {stop - start} masks; "
-                "it must return one scalar per mask (shape [B])"
-            )
-        return out
+    outputs = _batch_outputs(fn, batch_fn, n, dev)
 
     def on_host(start: int, stop: int) -> np.ndarray:
         out = outputs(start, stop)
@@ -539,15 +686,31 @@ def record(
     values = ckpt.values if ckpt is not None else np.empty(total)
     on_device: list[tuple[int, torch.Tensor]] = []  # (start, outputs) kept where fn made them
     starts = range(0, total, bs)
-    last_save = time.perf_counter()
-    with Progress(len(starts), f"recording 2^{n} masks", enabled=progress) as bar, _saved_on_exit(ckpt):
-        for b, start in enumerate(starts):
-            if ckpt is not None and ckpt.done[b]:
-                bar.update()
-                continue
+    todo = [b for b in range(len(starts)) if ckpt is None or not ckpt.done[b]]
+    todo_masks = sum(min(bs, total - b * bs) for b in todo)
+    timed: list[tuple[int, float]] = []  # (masks, seconds) of the first batches of this run
+    estimating = len(todo) > 1
+    last_save = _clock()
+    with Progress(total, f"recording 2^{n} masks", enabled=progress, unit="masks", clock=_clock) as bar, \
+            _saved_on_exit(ckpt):
+        bar.skip(total - todo_masks)
+        for b in todo:
+            start = starts[b]
             stop = min(start + bs, total)
+            t0 = _clock()
             out = outputs(start, stop)
-            if isinstance(out, torch.Tensor) and ckpt is None:
+            if estimating:
+                _finished(out)
+                timed.append((stop - start, _clock() - t0))
+                est = _estimate(n, bs, todo_masks, len(todo), timed)
+                slow = est.seconds > min(REPORT_AFTER_S, max_seconds or REPORT_AFTER_S)
+                if len(timed) == 2 or not slow or b == todo[-1] or timed[0][1] >= REPORT_AFTER_S:
+                    estimating = False  # decided: from one batch, or confirmed by a second
+                    if max_seconds is not None and est.seconds > max_seconds:
+                        raise _too_slow(est, max_seconds)
+                    if est.seconds > REPORT_AFTER_S:
+                        _report(est, bar, progress)
+            if isinstance(out, torch.Tensor) and out.device.type != "cpu" and ckpt is None:
                 # Keep device outputs on the device and copy once at the end: a copy per batch
                 # would wait for every batch to finish before the next one is queued.
                 on_device.append((start, out.to(torch.float64)))
@@ -556,10 +719,10 @@ def record(
             if ckpt is not None:
                 # a batch with NaN/inf is not kept as finished: a rerun recomputes it (the error names its masks)
                 ckpt.done[b] = bool(np.isfinite(values[start:stop]).all())
-                if time.perf_counter() - last_save > _CHECKPOINT_EVERY_S:
+                if _clock() - last_save > _CHECKPOINT_EVERY_S:
                     ckpt.save()
-                    last_save = time.perf_counter()
-            bar.update()
+                    last_save = _clock()
+            bar.update(stop - start)
     if on_device:
         host = torch.cat([t for _, t in on_device]).cpu().numpy()
         if len(on_device) == len(starts):  # every batch, in order: the copy is the table
@@ -573,3 +736,14 @@ def record(
     meta.setdefault("batch_size", bs)
     meta.setdefault("device", str(dev))
     return Record(values=values, names=names, meta=meta, **provenance)  # Record makes its own copy
+
+
+def _report(est: RecordingEstimate, bar: Progress, progress: bool | None) -> None:
+    """Say that a recording will take a while, and keep saying how far it is: an ETA on the bar on
+    a terminal (or with ``progress=True``), status lines every :data:`PROGRESS_LOG_EVERY_S` off one."""
+    bar.clear_line()  # a bar already drawn on stderr would run into the line
+    log_line(f"recording {est}", echo=progress is not False)
+    if bar.enabled:
+        bar.show_eta = True
+    elif progress is None:
+        bar.log_every(PROGRESS_LOG_EVERY_S, log_line)

@@ -5,6 +5,13 @@ is variable i, and returns a new table of the same shape and kind: numpy in, num
 torch out on the same device. Leading axes are batch axes (several samples or models at once).
 No 2^n × 2^n matrix is ever built.
 
+A CPU tensor runs the numpy kernel on a zero-copy view of it and comes back as a tensor of the same
+dtype: torch's n in-place passes each go through its thread pool, which stalls when the cores are
+busy (then 10–100× slower than numpy: ``benchmarks/bench_transforms.py --stat worst``), while the
+single-threaded numpy passes take the same time whatever the load. The results are bit-identical
+(the same IEEE additions in the same order). GPU tensors, and tensors that need autograd, keep the
+torch path.
+
 Definitions (T, S ⊆ N = {0, …, n−1}):
 
 - ``subset_sum``   (zeta):          (Zx)(T) = Σ_{S⊆T} x(S)
@@ -26,8 +33,11 @@ loops that check their own numbers, and for callers that decide overflowed entri
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -60,6 +70,43 @@ def n_from_length(length: int) -> int:
             "pass one output per mask (index = mask with bit i = variable i)"
         )
     return length.bit_length() - 1
+
+
+#: CPU tensor dtypes the numpy kernel handles with the same semantics (integers and bools become
+#: float64 either way; float16/bfloat16 and complex stay on the torch path).
+_NUMPY_DTYPES = frozenset({torch.float64, torch.float32, torch.int64, torch.int32, torch.int16, torch.int8,
+                           torch.uint8, torch.bool})
+
+
+def _numpy_view(x: object) -> np.ndarray | None:
+    """A zero-copy numpy view of a CPU tensor the numpy kernel can take, else None (keep torch)."""
+    if not isinstance(x, torch.Tensor) or x.device.type != "cpu" or x.layout != torch.strided:
+        return None
+    if x.dtype not in _NUMPY_DTYPES or (x.requires_grad and torch.is_grad_enabled()):
+        return None
+    try:
+        return x.detach().resolve_neg().numpy()
+    except (RuntimeError, TypeError):  # functorch wrappers, exotic subclasses: the torch path handles them
+        return None
+
+
+def _cpu_fast_path(func: Callable[..., Table]) -> Callable[..., Table]:
+    """Run ``func`` on numpy for a CPU tensor (see the module docstring) and return a tensor."""
+
+    table = next(iter(inspect.signature(func).parameters))  # the table's parameter name
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Table:
+        view = _numpy_view(args[0] if args else kwargs.get(table))
+        if view is None:
+            return func(*args, **kwargs)
+        if args:
+            args = (view, *args[1:])
+        else:
+            kwargs[table] = view
+        return torch.from_numpy(np.ascontiguousarray(func(*args, **kwargs)))
+
+    return wrapper
 
 
 def _all_finite(x: Table) -> bool:
@@ -114,7 +161,7 @@ def _working_copy(x: Table) -> tuple[Table, int]:
         arr = np.asarray(x)
         if arr.dtype == object:
             raise InputError("tables must hold numbers; got an object array")
-        y = arr.astype(np.float64 if not np.issubdtype(arr.dtype, np.floating) else arr.dtype, copy=True)
+        y = arr.astype(np.float64 if not np.issubdtype(arr.dtype, np.floating) else arr.dtype, order="C", copy=True)
     if y.ndim == 0:
         raise InputError("a table must be at least one-dimensional (last axis: the 2^n masks)")
     return y, n_from_length(int(y.shape[-1]))
@@ -130,23 +177,38 @@ def _butterfly(x: Table, *, upward: bool, sign: int) -> Table:
     return _butterfly_inplace(y, n, upward=upward, sign=sign)
 
 
+#: numpy runs a pass over many tiny inner blocks (2, 4, 8 entries for bits 1, 2, 3) slowly; there the
+#: table is viewed as complex numbers (two reals each, whose addition is exactly the two real ones) and
+#: each column of the block is one long strided loop: about twice as fast overall, the same bits.
+_PAIRED_BITS = 3
+_PAIRS = {np.dtype(np.float64): np.complex128, np.dtype(np.float32): np.complex64}
+
+
 def _butterfly_inplace(y: Table, n: int, *, upward: bool, sign: int) -> Table:
     """:func:`_butterfly` on a table we own (modified and returned). Overflow gives ±inf quietly:
     the public functions decide what to do with it (``check_finite``)."""
     lead = tuple(y.shape[:-1])
+    paired = (isinstance(y, np.ndarray) and y.dtype in _PAIRS and y.flags.c_contiguous and y.shape[-1] % 2 == 0
+              and n > 1)
+    pairs = y.view(_PAIRS[y.dtype]) if paired else None
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(n):
-            view = y.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))
-            lo, hi = view[..., 0, :], view[..., 1, :]
-            if upward:
-                if sign > 0:
-                    hi += lo
-                else:
-                    hi -= lo
-            elif sign > 0:
-                lo += hi
+            if pairs is not None and 1 <= i <= _PAIRED_BITS:
+                view = pairs.reshape(lead + (1 << (n - 1 - i), 2, 1 << (i - 1)))
+                blocks = [(view[..., 0, j], view[..., 1, j]) for j in range(1 << (i - 1))]
             else:
-                lo -= hi
+                view = y.reshape(lead + (1 << (n - 1 - i), 2, 1 << i))
+                blocks = [(view[..., 0, :], view[..., 1, :])]
+            for lo, hi in blocks:
+                if upward:
+                    if sign > 0:
+                        hi += lo
+                    else:
+                        hi -= lo
+                elif sign > 0:
+                    lo += hi
+                else:
+                    lo -= hi
     return y
 
 
@@ -155,21 +217,25 @@ def _checked(out: Table, x: Table, what: str, check_finite: bool) -> Table:
     return _require_finite(out, x, what) if check_finite else out
 
 
+@_cpu_fast_path
 def subset_sum(x: Table, *, check_finite: bool = True) -> Table:
     """Zeta transform (Zx)(T) = Σ_{S⊆T} x(S): from AND coefficients to values."""
     return _checked(_butterfly(x, upward=True, sign=+1), x, "subset_sum", check_finite)
 
 
+@_cpu_fast_path
 def mobius(x: Table, *, check_finite: bool = True) -> Table:
     """Möbius transform (Mx)(S) = Σ_{T⊆S} (−1)^{|S|−|T|} x(T): inverse of :func:`subset_sum`."""
     return _checked(_butterfly(x, upward=True, sign=-1), x, "the Möbius transform", check_finite)
 
 
+@_cpu_fast_path
 def superset_sum(y: Table, *, check_finite: bool = True) -> Table:
     """(Zᵀy)(S) = Σ_{T⊇S} y(T): the transpose of :func:`subset_sum` (the dual's AND operator)."""
     return _checked(_butterfly(y, upward=False, sign=+1), y, "superset_sum", check_finite)
 
 
+@_cpu_fast_path
 def superset_mobius(y: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`superset_sum`."""
     return _checked(_butterfly(y, upward=False, sign=-1), y, "superset_mobius", check_finite)
@@ -182,16 +248,19 @@ def reverse_masks(x: Table) -> Table:
     return np.asarray(x)[..., ::-1]
 
 
+@_cpu_fast_path
 def and_interactions(values: Table, *, check_finite: bool = True) -> Table:
     """AND (Harsanyi) interactions I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T) (docs/theory.md §2)."""
     return _checked(_butterfly(values, upward=True, sign=-1), values, "the AND interactions", check_finite)
 
 
+@_cpu_fast_path
 def and_values(interactions: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`and_interactions`: v(T) = Σ_{S⊆T} I_and(S)."""
     return _checked(_butterfly(interactions, upward=True, sign=+1), interactions, "and_values", check_finite)
 
 
+@_cpu_fast_path
 def or_interactions(values: Table, *, check_finite: bool = True) -> Table:
     """OR interactions: I_or(S) = −(M u_rev)(S) for S ≠ ∅ and I_or(∅) = u(∅) (docs/theory.md §2).
 
@@ -210,6 +279,7 @@ def or_interactions(values: Table, *, check_finite: bool = True) -> Table:
     return _checked(out, values, "the OR interactions", check_finite)
 
 
+@_cpu_fast_path
 def or_values(interactions: Table, *, check_finite: bool = True) -> Table:
     """Inverse of :func:`or_interactions`: u(T) = I(∅) + Σ_{S≠∅, S∩T≠∅} I(S)."""
     table, _ = _working_copy(interactions)
@@ -218,6 +288,7 @@ def or_values(interactions: Table, *, check_finite: bool = True) -> Table:
     return _checked(out, interactions, "or_values", check_finite)
 
 
+@_cpu_fast_path
 def or_sum(o: Table, *, check_finite: bool = True) -> Table:
     """(Oo)(T) = Σ_{S≠∅, S∩T≠∅} o(S); the ∅ entry of ``o`` is ignored.
 
@@ -234,6 +305,7 @@ def or_sum(o: Table, *, check_finite: bool = True) -> Table:
     return _require_finite(out, used, "or_sum")
 
 
+@_cpu_fast_path
 def or_sum_transpose(y: Table, *, check_finite: bool = True) -> Table:
     """(Oᵀy)(S) = Σ_{T: T∩S≠∅} y(T) for S ≠ ∅, and 0 at ∅: the dual's OR operator.
 

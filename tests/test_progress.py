@@ -6,9 +6,10 @@ import io
 import time
 
 import numpy as np
+import pytest
 
-from symlogic.extraction.exact import solve_exact
-from symlogic.progress import Progress
+from symlogic.extraction.certified import solve_exact
+from symlogic.progress import Progress, format_duration
 
 
 def test_bar_waits_for_its_delay_and_closes_its_line():
@@ -59,3 +60,42 @@ def test_exact_solver_reports_its_bound_while_it_runs(capsys, monkeypatch):
     assert "exact AND-OR split" in err and "round" in err and "bound" in err
     final = err.strip().split("\r")[-1]
     assert "100%" in final and "0 rows / 0 atoms to add" in final
+
+
+class _Clock:
+    """A fake clock: time moves only by ``tick``."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_progress_status_rate_and_skip() -> None:
+    t = _Clock()
+    out = io.StringIO()
+    lines: list[str] = []
+    with Progress(1000, "work", enabled=False, stream=out, unit="masks", clock=t) as bar:
+        bar.skip(500)  # from a checkpoint: not this run's speed
+        t.tick(10.0)
+        bar.update(100)
+        assert bar.rate() == pytest.approx(10.0) and bar.eta() == pytest.approx(40.0)
+        assert bar.status() == "work: 600/1,000 masks (60.0%), 10 masks/s, ETA 40 s"
+        bar.log_every(5.0, lines.append)
+        t.tick(4.0)
+        bar.update(40)
+        t.tick(1.0)
+        bar.update(10)
+        t.tick(35.0)
+        bar.update(350)
+    assert lines == ["work: 650/1,000 masks (65.0%), 10 masks/s, ETA 35 s", "work: done, 500 masks in 50 s"]
+    assert out.getvalue() == ""
+
+
+def test_format_duration() -> None:
+    assert [format_duration(s) for s in (0.25, 12, 89, 600, 7200, 3 * 86400, float("inf"))] == [
+        "0.2 s", "12 s", "89 s", "10.0 min", "2.0 h", "3.0 days", "unknown"]

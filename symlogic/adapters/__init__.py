@@ -2,8 +2,10 @@
 
 Each adapter chooses the n input variables of one input, builds its baseline, and records the
 model's scalar output on all 2^n masked samples with :func:`symlogic.record_model` (or
-:func:`symlogic.record`). Every adapter is a dataclass that resolves, on construction, the pieces a
-recording uses, so anyone can rebuild a masked input by hand:
+:func:`symlogic.record`). Every adapter implements :class:`ModelAdapter` (``n_variables``,
+``variable_names``, ``query(masks)``, ``record(...)``, ``estimate(...)``). The tabular, image and
+text adapters are dataclasses that resolve, on construction, the pieces a recording uses, so
+anyone can rebuild a masked input by hand:
 
 - ``input_tensor``: the input as the model reads it (no batch axis);
 - ``baseline_tensor``: the same shape, the value of masked elements;
@@ -14,7 +16,7 @@ recording uses, so anyone can rebuild a masked input by hand:
 Adapters:
 
 - :class:`TabularAdapter` / :func:`record_tabular`: columns of one row; baseline mean, median,
-  zero or given.
+  zero or given; a torch model, a callable or a scikit-learn estimator.
 - :class:`ImageAdapter` / :func:`record_image`: patches of a CHW image (all, a list, or the top n by
   gradient × input or occlusion); baseline zero, mean, Gaussian or box blur.
 - :class:`TextAdapter` / :func:`record_text`: words or tokens of a text for a Hugging Face
@@ -25,7 +27,9 @@ Adapters:
 
 from __future__ import annotations
 
-from .callable import CallableAdapter, ModelAdapter, mask_batch, masked_inputs, record_callable
+from .base import MaskedInputAdapter, ModelAdapter, mask_batch, masked_inputs
+from .callable import CallableAdapter, record_callable
+from .estimator import EstimatorModel
 from .image import IMAGE_BASELINES, PATCH_SELECTIONS, ImageAdapter, box_blur, gaussian_blur, patch_name, record_image
 from .tabular import TABULAR_BASELINES, TabularAdapter, record_tabular
 from .text import TEXT_BASELINES, TEXT_KINDS, TEXT_RULES, TEXT_UNITS, TextAdapter, load_text_model, minilm_path, record_text
@@ -33,6 +37,8 @@ from .text import TEXT_BASELINES, TEXT_KINDS, TEXT_RULES, TEXT_UNITS, TextAdapte
 __all__ = [
     "CallableAdapter",
     "ModelAdapter",
+    "MaskedInputAdapter",
+    "EstimatorModel",
     "ImageAdapter",
     "TabularAdapter",
     "TextAdapter",

@@ -1,18 +1,17 @@
-"""Any function of a boolean mask batch, and the masked-input pieces every adapter shares.
+"""Any function of a boolean mask batch.
 
 :class:`CallableAdapter` / :func:`record_callable` are a thin wrapper over :func:`symlogic.record`
 for outputs that are not a torch model on one input (a simulator, an sklearn pipeline, a game).
-:func:`masked_inputs` builds the masked samples x_T (docs/theory.md §1) from an input, a baseline and a
-membership array, exactly as :func:`symlogic.record_model` does, so tests and users can rebuild
-what a recording fed the model.
+The masked-input pieces the other adapters share (:func:`masked_inputs`, which builds the masked
+samples x_T of docs/theory.md §1 exactly as :func:`symlogic.record_model` does) live in
+:mod:`.base` and are importable from here too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,122 +19,23 @@ import torch
 
 from ..errors import InputError
 from ..masks import check_names
-from ..model_record import record_model
-from ..record import Record, masks_tensor, record
+from ..record import Record, RecordingEstimate, _real_outputs, estimate_recording, masks_tensor, record
+from .base import (  # noqa: F401  (re-exported: they lived here before base.py)
+    Masks,
+    MaskedInputAdapter,
+    ModelAdapter,
+    add_meta,
+    keep_background,
+    mask_batch,
+    masked_inputs,
+    model_dtype,
+)
 
 __all__ = ["CallableAdapter", "record_callable", "masked_inputs", "mask_batch"]
 
 
-def mask_batch(masks: int | Sequence[int] | np.ndarray | torch.Tensor, n: int) -> torch.Tensor:
-    """Boolean [B, n] (True = present) from an int mask, a sequence of int masks or a bool array."""
-    if isinstance(masks, torch.Tensor) and masks.dtype == torch.bool:
-        batch = masks.reshape(-1, n) if masks.ndim == 1 else masks
-    elif isinstance(masks, np.ndarray) and masks.dtype == bool:
-        batch = torch.as_tensor(masks).reshape(-1, n) if masks.ndim == 1 else torch.as_tensor(masks)
-    else:
-        ints = [int(m) for m in np.atleast_1d(np.asarray(masks, dtype=np.int64))]
-        bad = [m for m in ints if not 0 <= m < (1 << n)]
-        if bad:
-            raise InputError(f"masks {bad[:5]} are out of range 0 … {(1 << n) - 1} for n = {n} variables")
-        idx = torch.tensor(ints, dtype=torch.int64)
-        batch = ((idx[:, None] >> torch.arange(n)) & 1).bool()
-    if batch.ndim != 2 or batch.shape[1] != n:
-        raise InputError(f"a boolean mask batch must have shape [B, n] = [B, {n}], got {tuple(batch.shape)}")
-    return batch
-
-
-def masked_inputs(
-    x: torch.Tensor, baseline: torch.Tensor, membership: torch.Tensor, masks: int | Sequence[int] | torch.Tensor
-) -> torch.Tensor:
-    """The masked samples x_T, shape [B, *x.shape]: x where T's variables (or no variable) own the element, else baseline.
-
-    Args:
-        x: the input, without batch axis.
-        baseline: same shape as ``x``.
-        membership: boolean [n, *x.shape]; row i marks the elements variable i controls.
-        masks: int masks (bit i = variable i present) or a boolean [B, n] batch.
-    """
-    n = membership.shape[0]
-    member = membership.reshape(n, -1).to(x.device)
-    batch = mask_batch(masks, n).to(x.device)
-    owned = member.any(dim=0)
-    # An element is kept when a present variable owns it, or when no variable does (background).
-    present = (batch.to(torch.float32) @ member.to(torch.float32) > 0) | ~owned
-    out = torch.where(present, x.reshape(-1), baseline.to(x.device, x.dtype).reshape(-1))
-    return out.reshape(batch.shape[0], *x.shape)
-
-
-def keep_background(x: torch.Tensor, baseline: torch.Tensor, membership: torch.Tensor) -> torch.Tensor:
-    """The baseline with background elements (owned by no variable) set to the input's own values.
-
-    A masked sample never changes background elements; writing x there makes that hold for any
-    consumer of (x, baseline), whatever it does with elements outside every variable.
-    """
-    owned = membership.reshape(membership.shape[0], *x.shape).any(dim=0)
-    return torch.where(owned, baseline.to(x.dtype), x)
-
-
-def model_dtype(model: Any) -> torch.dtype:
-    """The floating dtype of a module's first floating parameter (the default dtype otherwise)."""
-    if isinstance(model, torch.nn.Module):
-        for p in model.parameters():
-            if p.is_floating_point():
-                return p.dtype
-    return torch.get_default_dtype()
-
-
-def add_meta(rec: Record, **meta: Any) -> Record:
-    """The same record with more meta entries (a Record is frozen)."""
-    return replace(rec, meta={**rec.meta, **meta})
-
-
-class ModelAdapter:
-    """What the model adapters share: the masked inputs a model sees, and their recording.
-
-    A subclass provides ``model``, ``output``, ``input_tensor``, ``baseline_tensor``,
-    ``membership`` (bool [n, *input shape]), ``variable_names`` and ``baseline_description``, and
-    may override :meth:`_recorded` (which module, which target class, which meta entries).
-    """
-
-    @property
-    def n_variables(self) -> int:
-        """Number of variables."""
-        return int(self.membership.shape[0])  # type: ignore[attr-defined]
-
-    def masked(self, masks: int | Sequence[int] | torch.Tensor) -> torch.Tensor:
-        """The masked inputs the model sees for int masks (bit i = variable i present) or a bool batch."""
-        return masked_inputs(self.input_tensor, self.baseline_tensor, self.membership, masks)  # type: ignore[attr-defined]
-
-    def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
-        """(module to run, target class, meta entries for the record)."""
-        raise NotImplementedError
-
-    def _recording(self) -> contextlib.AbstractContextManager[None]:
-        """Context the recording runs in (e.g. several modules in eval mode)."""
-        return contextlib.nullcontext()
-
-    def record(
-        self,
-        *,
-        batch_size: int | None = None,
-        device: torch.device | str | None = None,
-        checkpoint: str | os.PathLike[str] | None = None,
-        progress: bool | None = None,
-    ) -> Record:
-        """Record the model on all 2^n masked inputs (see :func:`symlogic.record_model`)."""
-        model, target, meta = self._recorded()
-        with self._recording():
-            rec = record_model(
-                model, self.input_tensor, self.baseline_tensor, self.membership, target=target,  # type: ignore[attr-defined]
-                output=self.output, names=self.variable_names, batch_size=batch_size, device=device,  # type: ignore[attr-defined]
-                checkpoint=None if checkpoint is None else str(checkpoint), progress=progress,
-                baseline_name=self.baseline_description,  # type: ignore[attr-defined]
-            )
-        return add_meta(rec, **meta)
-
-
 @dataclass
-class CallableAdapter:
+class CallableAdapter(ModelAdapter):
     """Record any ``fn`` that maps a boolean mask batch [B, n] (True = present) to B scalars.
 
     Use it when the masked input is not a tensor a torch model reads (a simulator, an sklearn
@@ -174,14 +74,27 @@ class CallableAdapter:
         self.names = check_names(self.names, self.n)
 
     @property
-    def variable_names(self) -> tuple[str, ...]:
+    def variable_names(self) -> tuple[str, ...]:  # type: ignore[override]
         """One name per variable."""
         return tuple(self.names)  # type: ignore[arg-type]
 
     @property
-    def n_variables(self) -> int:
+    def n_variables(self) -> int:  # type: ignore[override]
         """Number of variables (the same as ``n``)."""
         return self.n
+
+    def query(self, masks: Masks, *, device: torch.device | str | None = None) -> np.ndarray:
+        """``fn`` on the given masks (int masks or a boolean [B, n] batch), as float64 [B]."""
+        batch = mask_batch(masks, self.n).to(device if device is not None else "cpu")
+        out = _real_outputs(self.fn(batch)).reshape(-1)
+        out = out.to("cpu", torch.float64).numpy() if isinstance(out, torch.Tensor) else out
+        if out.shape[0] != batch.shape[0]:
+            raise InputError(f"fn returned {out.shape[0]} outputs for {batch.shape[0]} masks; it must return one scalar per mask")
+        return out
+
+    def estimate(self, *, batch_size: int | None = None, device: torch.device | str | None = None) -> RecordingEstimate:
+        """What :meth:`record` will cost (see :func:`symlogic.record.estimate_recording`), without recording."""
+        return estimate_recording(self.fn, self.n, batch_size=batch_size, device=device)
 
     def masks(self, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """The boolean mask batch [stop − start, n] that ``fn`` receives for masks start … stop − 1."""
@@ -194,11 +107,12 @@ class CallableAdapter:
         device: torch.device | str | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         progress: bool | None = None,
+        max_seconds: float | None = None,
     ) -> Record:
         """Call ``fn`` on all 2^n masks (see :func:`symlogic.record`)."""
         return record(
             self.fn, self.n, names=self.names, batch_size=batch_size, device=device, checkpoint=checkpoint,
-            progress=progress, output=self.output, baseline=self.baseline,
+            progress=progress, max_seconds=max_seconds, output=self.output, baseline=self.baseline,
             meta={"adapter": "callable", "fn": getattr(self.fn, "__name__", type(self.fn).__name__), **self.meta},
         )
 
@@ -215,7 +129,9 @@ def record_callable(
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    max_seconds: float | None = None,
 ) -> Record:
     """``CallableAdapter(fn, n, names, ...).record(...)`` in one call; see :class:`CallableAdapter`."""
     adapter = CallableAdapter(fn, n, names, output=output, baseline=baseline, meta=dict(meta or {}))
-    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
+                          max_seconds=max_seconds)

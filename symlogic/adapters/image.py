@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class, scalar_output
 from ..record import Record
-from .callable import ModelAdapter, keep_background, model_dtype
+from .base import MaskedInputAdapter, keep_background, model_dtype
 
 __all__ = ["ImageAdapter", "record_image", "gaussian_blur", "box_blur", "patch_name", "IMAGE_BASELINES", "PATCH_SELECTIONS"]
 
@@ -69,7 +69,7 @@ def _divisors(k: int) -> list[int]:
 
 
 @dataclass
-class ImageAdapter(ModelAdapter):
+class ImageAdapter(MaskedInputAdapter):
     """One image split into a grid of patches, n of which are the input variables.
 
     Args:
@@ -137,6 +137,12 @@ class ImageAdapter(ModelAdapter):
     baseline_description: str = field(init=False)
 
     def __post_init__(self) -> None:
+        if not callable(self.model):
+            hint = (": for a scikit-learn estimator on pixels use TabularAdapter on the flattened image (x.reshape(-1), "
+                    "with columns=[[...pixels of a patch...], ...]), which accepts an estimator as it is"
+                    if any(hasattr(self.model, m) for m in ("predict_proba", "decision_function", "predict")) else "")
+            raise InputError(f"ImageAdapter needs a torch module or a callable on an image batch [B, C, H, W], "
+                             f"got a {type(self.model).__name__}{hint}")
         img = torch.as_tensor(self.x)
         if img.ndim != 3:
             hint = " (drop the batch axis: x[0])" if img.ndim == 4 else " (add a channel axis: x[None])" if img.ndim == 2 else ""
@@ -268,7 +274,11 @@ class ImageAdapter(ModelAdapter):
         dev = self._device()
         x = self.input_tensor.to(dev).clone().requires_grad_(True)
         with eval_mode(self.model), torch.enable_grad():
-            v = scalar_output(self.model(x[None]), self.target_class, self.output).sum()
+            logits = self.model(x[None])
+            if not (isinstance(logits, torch.Tensor) and logits.requires_grad):
+                raise InputError("select='gradient' needs a differentiable torch model (this one's outputs carry no "
+                                 "gradient); use select='occlusion'")
+            v = scalar_output(logits, self.target_class, self.output).sum()
             (grad,) = torch.autograd.grad(v, x)
         contrib = (grad * (x.detach() - self.baseline_tensor.to(dev))).abs().to("cpu", torch.float64)
         member = self._membership(candidates).to(torch.float64)
@@ -312,10 +322,12 @@ def record_image(
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    max_seconds: float | None = None,
 ) -> Record:
     """``ImageAdapter(model, x, ...).record(...)`` in one call; see :class:`ImageAdapter`."""
     adapter = ImageAdapter(
         model, x, patch, patches, n, select, baseline, blur_sigma=blur_sigma, blur_size=blur_size,
         reference=reference, target=target, output=output,
     )
-    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
+                          max_seconds=max_seconds)

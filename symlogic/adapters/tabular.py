@@ -2,6 +2,7 @@
 
 The baseline row is the column mean or median of a reference data matrix, zero, or given. Columns
 not chosen as variables are background: they keep the row's own value on every mask (docs/theory.md §1).
+The model is a torch module, a callable, or a scikit-learn estimator (see :mod:`.estimator`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import torch
 
 from ..errors import InputError
 from ..masks import check_names
-from ..model_record import OutputSpec
+from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .callable import ModelAdapter, keep_background, model_dtype
+from .base import MaskedInputAdapter, keep_background, model_dtype
+from .estimator import EstimatorModel, Prediction, as_estimator_model
 
 __all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
 
@@ -37,11 +39,15 @@ def _as_array(data: Any, what: str) -> np.ndarray:
 
 
 @dataclass
-class TabularAdapter(ModelAdapter):
+class TabularAdapter(MaskedInputAdapter):
     """One row of tabular data with its columns as input variables.
 
     Args:
-        model: a torch module (or callable) taking a float batch [B, d] and returning logits.
+        model: a torch module or callable taking a float batch [B, d] and returning logits (a tensor
+            or numpy array), or a scikit-learn estimator (or its ``predict_proba`` /
+            ``decision_function`` / ``predict`` method): a classifier's ``predict_proba`` is read as
+            probabilities (default output: the target class's log-odds), a regressor's ``predict``
+            is recorded as is (output "prediction"). A plain callable's outputs are read as logits.
         x: the row to explain, d numbers (array, tensor, list or pandas Series).
         reference: a data matrix [N, d] (array, tensor or DataFrame) for the "mean"/"median" baselines;
             a DataFrame's column names are used when ``names`` is not given.
@@ -50,7 +56,9 @@ class TabularAdapter(ModelAdapter):
             several columns one variable (e.g. a one-hot group). Default: every column. The others
             are background and keep the row's values.
         names: the d column names (default from a DataFrame ``reference``, else x0 … x{d−1}).
-        target: the class whose output is recorded (default: the model's prediction on ``x``).
+        target: the class whose output is recorded (default: the model's prediction on ``x``); for
+            an estimator, a column of ``predict_proba`` (a label in ``classes_`` is accepted too) or,
+            for a multi-output regressor, the output column.
         output: "log-odds" (default), "logit", "prob" or a callable on the raw model outputs.
 
     Attributes (resolved on construction):
@@ -60,6 +68,8 @@ class TabularAdapter(ModelAdapter):
         variable_names: one name per variable (the column name, "a+b" for a group).
         column_indices: the column indices of each variable.
         baseline_description: how the baseline was made, kept in the record.
+        predictor: what the recording calls on a batch: ``model``, or an :class:`EstimatorModel`.
+        target_class: the target resolved on construction for an estimator (else ``target``).
 
     Example:
         >>> import torch
@@ -89,6 +99,9 @@ class TabularAdapter(ModelAdapter):
     variable_names: tuple[str, ...] = field(init=False)
     column_indices: tuple[tuple[int, ...], ...] = field(init=False)
     baseline_description: str = field(init=False)
+    predictor: Any = field(init=False, repr=False)
+    target_class: Any = field(init=False)
+    _output: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         row = _as_array(self.x, "x")
@@ -118,10 +131,54 @@ class TabularAdapter(ModelAdapter):
         for i, g in enumerate(groups):
             member[i, list(g)] = True
         self.membership = member
-        dtype = model_dtype(self.model)
-        self.input_tensor = torch.as_tensor(row, dtype=dtype)
+        estimator = as_estimator_model(self.model)
+        if estimator is None and not callable(self.model):
+            raise InputError(
+                f"model must be a torch module, a callable on a float batch [B, {d}], or a scikit-learn estimator "
+                f"(with predict_proba, decision_function or predict), got a {type(self.model).__name__}"
+            )
+        dtype = torch.float64 if estimator is not None else model_dtype(self.model)  # estimators were fitted on float64
+        self.input_tensor = torch.as_tensor(np.array(row, copy=True), dtype=dtype)  # a DataFrame row may be read-only
         self.baseline_tensor = keep_background(self.input_tensor, torch.as_tensor(base, dtype=dtype), member)
         self.names = column_names
+        self.predictor = self.model if estimator is None else estimator
+        self.target_class = self.target
+        self._output = self.output
+        if estimator is not None:
+            self._resolve_estimator(estimator)
+
+    def _resolve_estimator(self, est: EstimatorModel) -> None:
+        """Output definition and target for an estimator (see :mod:`.estimator`)."""
+        out = self.output
+        if not (callable(out) or out in OUTPUTS):
+            raise InputError(f"output must be one of {OUTPUTS} or a callable, got {out!r}")
+        target = self.target
+        classes = est.classes
+        if target is not None and not isinstance(target, (int, np.integer)) and classes and target in classes:
+            target = classes.index(target)  # a class label: its column
+        if target is not None and (isinstance(target, bool) or not isinstance(target, (int, np.integer))):
+            raise InputError(f"target must be a class index (a column of predict_proba){' or one of ' + repr(classes) if classes else ''}, got {target!r}")
+        if est.method == "predict":  # a regressor: its prediction, never a class's log-odds
+            if isinstance(out, str) and out != "log-odds":
+                raise InputError(f"{est.name} is a regressor: it has no class {out}; its prediction is recorded "
+                                 "(leave output at its default) or pass output=<callable on the predictions>")
+            self._output = Prediction(None if target is None else int(target)) if isinstance(out, str) else out
+            self.target_class = None if target is None else int(target)
+            return
+        if target is None and isinstance(out, str):
+            with eval_mode(est), torch.inference_mode():
+                target = predicted_class(est(self.input_tensor[None]))
+        self.target_class = None if target is None else int(target)
+        if out == "log-odds" and est.method == "predict_proba":
+            est.log_odds_target = self.target_class
+
+    def _output_spec(self) -> Any:
+        return self._output
+
+    def _record_fields(self) -> dict[str, Any]:
+        if isinstance(self.predictor, EstimatorModel) and self.predictor.fingerprint:
+            return {"model_fingerprint": self.predictor.fingerprint}
+        return {}
 
     def _resolve_baseline(self, ref: np.ndarray | None, d: int) -> tuple[np.ndarray, str]:
         b = self.baseline
@@ -183,7 +240,13 @@ class TabularAdapter(ModelAdapter):
     def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
         meta = {"adapter": "tabular", "columns": [list(g) for g in self.column_indices],
                 "column_names": list(self.names or ()), "baseline_row": self.baseline_tensor.tolist()}
-        return self.model, self.target, meta
+        if isinstance(self.predictor, EstimatorModel):
+            classes = self.predictor.classes
+            meta.update(estimator=type(self.predictor.estimator).__name__, method=self.predictor.method, classes=classes,
+                        model=type(self.predictor.estimator).__name__)
+            if classes and self.target_class is not None and self.predictor.method != "predict":
+                meta["target_label"] = classes[self.target_class] if 0 <= self.target_class < len(classes) else None
+        return self.predictor, self.target_class, meta
 
 
 def record_tabular(
@@ -200,7 +263,9 @@ def record_tabular(
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    max_seconds: float | None = None,
 ) -> Record:
     """``TabularAdapter(model, x, ...).record(...)`` in one call; see :class:`TabularAdapter`."""
     adapter = TabularAdapter(model, x, reference, baseline, columns, names, target=target, output=output)
-    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
+                          max_seconds=max_seconds)

@@ -28,7 +28,7 @@ import torch
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .callable import ModelAdapter, keep_background, model_dtype
+from .base import MaskedInputAdapter, keep_background, model_dtype
 
 __all__ = [
     "TextAdapter",
@@ -207,7 +207,7 @@ def _clean(token: str) -> str:
 
 
 @dataclass
-class TextAdapter(ModelAdapter):
+class TextAdapter(MaskedInputAdapter):
     """One text with its words (or tokens) as the input variables of a Hugging Face model.
 
     Args:
@@ -287,6 +287,9 @@ class TextAdapter(ModelAdapter):
     module: _TextForward = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not callable(self.model):
+            raise InputError(f"TextAdapter needs a Hugging Face torch model (see load_text_model), got a {type(self.model).__name__}; "
+                             "for a scikit-learn text pipeline, record it with CallableAdapter (fn masks the words itself)")
         if not isinstance(self.text, str) or not self.text.strip():
             raise InputError(f"text must be a non-empty string, got {self.text!r}")
         if self.unit not in TEXT_UNITS:
@@ -522,10 +525,12 @@ def record_text(
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    max_seconds: float | None = None,
 ) -> Record:
     """``TextAdapter(model, tokenizer, text, ...).record(...)`` in one call; see :class:`TextAdapter`."""
     adapter = TextAdapter(
         model, tokenizer, text, unit, variables, n, rule, baseline, head=head, pooling=pooling, kind=kind,
         target=target, output=output,
     )
-    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress)
+    return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
+                          max_seconds=max_seconds)

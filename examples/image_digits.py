@@ -65,7 +65,7 @@ def draw_concepts(image: np.ndarray, adapter: ImageAdapter, lm: sl.LogicModel, p
     """The digit, and for each of the ``top`` strongest concepts its patches outlined over the digit."""
     from matplotlib.patches import Rectangle
 
-    from symlogic.plot import AND_COLOR, OR_COLOR, new_figure
+    from symlogic.figures.canvas import AND_COLOR, OR_COLOR, new_figure
 
     concepts = list(lm.concepts)
     concepts.sort(key=lambda t: -abs(t.coefficient))

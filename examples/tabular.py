@@ -27,7 +27,7 @@ import numpy as np
 
 import symlogic as sl
 from symlogic.demo import train_demo_model
-from symlogic.graph import render
+from symlogic.figures.graph import render
 
 
 def main(out_dir: str | Path = "out/tabular", *, n_features: int = 10, seed: int = 0, tau: float = 0.05,

@@ -21,6 +21,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from . import backends as _backends
 from .errors import BundleError, ClaimSyntaxError, InputError, ResourceError, SymlogicError
 from .version import __version__
 
@@ -29,6 +30,7 @@ from .version import __version__
 _LAZY = {
     # record
     "Record": "record", "record": "record", "record_model": "model_record",
+    "estimate_recording": "record", "RecordingEstimate": "record",
     # interactions
     "and_interactions": "transforms", "and_values": "transforms", "mobius": "transforms",
     "or_interactions": "transforms", "or_sum": "transforms", "or_sum_transpose": "transforms",
@@ -48,18 +50,27 @@ _LAZY = {
     "evidence": "evidence", "Evidence": "evidence", "RecheckReport": "evidence", "BundleLimits": "evidence",
     "explain": "pipeline",
     # export and pictures
-    "to_networkx": "graph", "to_graphml": "graph", "to_dot": "graph", "to_node_link_json": "graph",
-    "to_mermaid": "graph", "render_graph": "graph", "model_shapley": "graph",
-    "plot_concept_strengths": "plot", "plot_order_profile": "plot", "plot_error_curve": "plot", "plot_fit": "plot",
-    "render_report": "report", "write_report": "report",
+    "to_networkx": "export.graph", "to_graphml": "export.graph", "to_dot": "export.dot",
+    "to_node_link_json": "export.graph", "to_mermaid": "export.mermaid", "render_graph": "figures.graph",
+    "model_shapley": "export.graph",
+    "plot_concept_strengths": "figures.plots", "plot_order_profile": "figures.plots",
+    "plot_error_curve": "figures.plots", "plot_fit": "figures.plots",
+    "render_report": "figures.report", "write_report": "figures.report",
     # adapters
     "TabularAdapter": "adapters", "ImageAdapter": "adapters", "TextAdapter": "adapters",
     "CallableAdapter": "adapters", "record_tabular": "adapters", "record_image": "adapters",
     "record_text": "adapters", "record_callable": "adapters",
 }
 
+# The exporters behind LogicModel's convenience methods (lm.to_sympy(), lm.to_latex(), lm.to_networkx(),
+# lm.symbols, LogicModel.from_sympy): logic.py imports none of them and asks symlogic.backends instead.
+for _name, _module in {"to_sympy": "export.symbolic", "from_sympy": "export.symbolic", "symbols_for": "export.symbolic",
+                       "to_latex": "export.latex", "to_networkx": "export.graph"}.items():
+    _backends.provide(_name, f"{__name__}.{_module}")
+del _name, _module
+
 __all__ = [
-    "Record", "record", "record_model",
+    "Record", "record", "record_model", "estimate_recording", "RecordingEstimate",
     "and_interactions", "and_values", "or_interactions", "or_values", "subset_sum", "mobius", "superset_sum",
     "superset_mobius", "or_sum", "or_sum_transpose", "shapley_values", "banzhaf_values",
     "interactions", "Interactions", "register_index", "INDICES",
@@ -79,7 +90,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from .logic import LogicModel, Term
     from .model_record import record_model
     from .pipeline import explain
-    from .record import Record, record
+    from .record import Record, RecordingEstimate, estimate_recording, record
     from .refit import error_curve, refit_minimax
     from .results import EngineReport
     from .verify import Verdict, verify

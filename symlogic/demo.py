@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .defaults import TAU
 from .model_record import record_model
 from .record import Record
 
@@ -99,7 +100,7 @@ def demo_claims(rec: Record, lm: Any) -> list[tuple[str, str]]:
     return [(true_claim, "record"), (false_claim, "record")]
 
 
-def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, seed: int = 0, tau: float = 0.05,
+def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, seed: int = 0, tau: float = TAU,
              progress: bool | None = None, echo: Any = print) -> dict[str, Any]:
     """Train, record, extract, prove, check two claims, and write bundle, graph and report."""
     t0 = time.perf_counter()
@@ -120,7 +121,7 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
     ev = evidence(rec, ex, lm, claims=claims, progress=progress)
     bundle = ev.save(out / "evidence.zip")
     files = {"bundle": bundle}
-    from .graph import render_graph
+    from .figures.graph import render_graph
 
     for suffix in ("png", "svg"):
         render_graph(lm, out / f"graph.{suffix}", epsilon=ev.verdict.epsilon)

@@ -1,8 +1,10 @@
 """Step 3 of the pipeline: the AND-OR logic model f(T) = b + Σ a_S·AND_S(T) + Σ o_S·OR_S(T) (docs/theory.md §4).
 
-The term list is the single source of truth: numpy evaluation, SymPy, LaTeX, Z3 and the graph are
-all generated from it. AND_S(T) = 1 when every variable of S is present in T; OR_S(T) = 1 when any is.
-Coefficients are float64 and, being dyadic rationals, are treated as exact numbers everywhere.
+The model is data: the term list is the single source of truth. numpy evaluation (here), SymPy,
+LaTeX and the graph (:mod:`symlogic.export`) and Z3 are all generated from it, and this module
+imports none of those exporters: its convenience methods reach them through :mod:`symlogic.backends`.
+AND_S(T) = 1 when every variable of S is present in T; OR_S(T) = 1 when any is. Coefficients are
+float64 and, being dyadic rationals, are treated as exact numbers everywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .backends import backend
 from .errors import InputError
 from .masks import check_names, mask_bits, mask_names
 
@@ -150,6 +153,25 @@ class LogicModel:
         names: the variable names (bit i of a mask = ``names[i]``).
         terms: bias first, then AND terms, then OR terms, each group by decreasing |coefficient|.
         meta: where the model came from (extraction settings, refit, salience threshold, ...).
+
+    Examples:
+        >>> lm = LogicModel.from_terms(["not", "good", "movie"], 0.5,
+        ...                            [("and", ["not", "good"], -2.0), ("or", ["good", "movie"], 1.25)])
+        >>> print(lm)
+        f = 0.5 - 2·AND(not, good) + 1.25·OR(good, movie)
+        >>> lm.n, len(lm), lm.max_order
+        (3, 2, 2)
+        >>> lm.evaluate([0b000, 0b010, 0b011]).tolist()  # ∅, {good}, {not, good}
+        [0.5, 1.75, -0.25]
+        >>> lm.evaluate_exact(0b011)
+        Fraction(-1, 4)
+
+        The same model from its terms (a mask: bit i = variable i), and its JSON form:
+
+        >>> same = LogicModel(("not", "good", "movie"), (Term("bias", 0, 0.5), Term("or", 0b110, 1.25),
+        ...                                               Term("and", 0b011, -2.0)))
+        >>> same == lm, LogicModel.from_dict(lm.to_dict()) == lm
+        (True, True)
     """
 
     names: tuple[str, ...]
@@ -226,10 +248,8 @@ class LogicModel:
 
     @classmethod
     def from_sympy(cls, expr: "sympy.Expr", names: Sequence[str] | None = None) -> "LogicModel":
-        """Read back an expression made by :meth:`to_sympy` (see :mod:`symlogic.symbolic`)."""
-        from .symbolic import from_sympy
-
-        return from_sympy(expr, names)
+        """Read back an expression made by :meth:`to_sympy` (:func:`symlogic.export.symbolic.from_sympy`)."""
+        return backend("from_sympy")(expr, names)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LogicModel":
@@ -331,29 +351,23 @@ class LogicModel:
         worst = max_error(self, rec.values)
         return worst.as_float_upper(), worst.mask
 
-    # ---- renderings (all generated from the term list) ------------------------------------
+    # ---- renderings: generated from the term list by symlogic.export, reached through symlogic.backends
     @property
     def symbols(self) -> dict[str, "sympy.Symbol"]:
         """Variable name → SymPy Symbol (names sanitised into identifiers where needed)."""
-        from .symbolic import symbols_for
-
-        return symbols_for(self.names)
+        return backend("symbols_for")(self.names)
 
     def to_sympy(self, exact: bool = True, form: str = "logic") -> "sympy.Expr":
-        """A real SymPy expression; see :func:`symlogic.symbolic.to_sympy`."""
-        from .symbolic import to_sympy
-
-        return to_sympy(self, exact=exact, form=form)
+        """A real SymPy expression; see :func:`symlogic.export.symbolic.to_sympy`."""
+        return backend("to_sympy")(self, exact=exact, form=form)
 
     def to_latex(self) -> str:
-        from .symbolic import to_latex
-
-        return to_latex(self)
+        """A LaTeX formula; see :func:`symlogic.export.latex.to_latex`."""
+        return backend("to_latex")(self)
 
     def to_networkx(self, **kwargs: Any) -> "networkx.DiGraph":
-        from .graph import to_networkx
-
-        return to_networkx(self, **kwargs)
+        """The graph variables → concepts → output; see :func:`symlogic.export.graph.to_networkx`."""
+        return backend("to_networkx")(self, **kwargs)
 
     def __str__(self) -> str:
         parts = [f"{self.bias:.6g}"]

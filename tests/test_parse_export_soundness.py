@@ -28,8 +28,9 @@ from symlogic.claims.parse import (
     parse_claim,
 )
 from symlogic.errors import ClaimSyntaxError, InputError
+from symlogic.export.latex import to_latex
+from symlogic.export.symbolic import from_sympy, sanitize_names
 from symlogic.logic import LogicModel, Term
-from symlogic.symbolic import from_sympy, sanitize_names, to_latex
 
 # ---- 1. claim parser limits --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 import symlogic as sl
 from symlogic.errors import InputError
-from symlogic.report import render_report
+from symlogic.figures.report import render_report
 from symlogic.results import EngineReport, Result, status_word
 
 
@@ -37,6 +37,7 @@ def test_verdict_status_and_engine_reports() -> None:
 @pytest.mark.parametrize("edit", [
     lambda d: d.pop("holds"), lambda d: d.update(holds="yes"), lambda d: d.update(engines=[{"name": "z3"}]),
     lambda d: d.update(epsilon_exact="1/0"), lambda d: d.update(model_sha256="x"), lambda d: d.update(support=[True]),
+    lambda d: d.update(status="fails"), lambda d: d.update(status=1),
 ])
 def test_a_malformed_verdict_dict_is_an_input_error(edit) -> None:  # type: ignore[no-untyped-def]
     d = _verdicts()[0].to_dict()

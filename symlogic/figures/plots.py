@@ -1,35 +1,27 @@
 """Pictures of a logic model: concept strengths, order profile, error curve, fit (docs/theory.md §3–§5).
 
-Every function builds a :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot, no change
-to matplotlib's global backend), returns it, and saves it when given a path (``.svg`` or ``.png``).
-Sizes are in pixels and honoured exactly, so pictures line up in reports and tests can check them.
+Each returns a matplotlib Figure of exactly the requested pixel size and saves it when given a path
+(see :mod:`.canvas`). Which concepts count in the order profile is the rule of :mod:`symlogic.salience`.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..logic import LogicModel, Term
+from ..salience import is_salient, salient_sets
+from .canvas import AND_COLOR, OR_COLOR, PathLike, finish, new_figure, short
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .logic import LogicModel, Term
-
 __all__ = [
-    "AND_COLOR",
-    "OR_COLOR",
-    "new_figure",
-    "save_figure",
-    "figure_to_svg",
     "order_profile",
     "plot_concept_strengths",
     "plot_order_profile",
@@ -37,95 +29,7 @@ __all__ = [
     "plot_fit",
 ]
 
-PathLike = Union[str, Path]
-TermSource = Union["LogicModel", Iterable["Term"]]
-
-AND_COLOR = "#1f5fa8"  # blue: all of the variables
-OR_COLOR = "#e07b10"  # orange: any of the variables
-FORMATS = ("svg", "png")
-_MAX_LABEL = 48
-
-
-# ---- figure plumbing --------------------------------------------------------------------
-def _inches(pixels: int, dpi: float) -> float:
-    """pixels / dpi, nudged up so Agg's int() truncation gives back exactly ``pixels``."""
-    x = pixels / dpi
-    while int(x * dpi) < pixels:
-        x = math.nextafter(x, math.inf)
-    return x
-
-
-def new_figure(width: int = 800, height: int = 500, dpi: int = 100) -> "Figure":
-    """A Figure of exactly ``width`` × ``height`` pixels on an Agg canvas (headless, no pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    width, height, dpi = int(width), int(height), int(dpi)
-    if width < 16 or height < 16 or dpi < 10:
-        raise InputError(f"figure size must be at least 16×16 pixels at dpi ≥ 10, got {width}×{height} at dpi {dpi}")
-    fig = Figure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _format_of(path: PathLike, fmt: str | None) -> str:
-    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise InputError(f"cannot save a picture as {fmt!r} ({path}); use a path ending in .svg or .png, or fmt='svg'/'png'")
-    return fmt
-
-
-def save_figure(fig: "Figure", path: PathLike, fmt: str | None = None) -> Path:
-    """Save at the figure's own size and dpi (no tight bbox, so the pixel size is what was asked)."""
-    import matplotlib
-
-    fmt = _format_of(path, fmt)
-    path = Path(path)
-    # Deterministic SVG ids; no date metadata, so saving twice gives the same bytes.
-    with matplotlib.rc_context({"svg.hashsalt": "symlogic", "svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, dpi=fig.dpi, metadata=_metadata(fmt))
-    return path
-
-
-def _metadata(fmt: str) -> dict[str, Any]:
-    if fmt == "svg":
-        return {"Date": None, "Creator": None, "Format": None, "Type": None}
-    return {"Software": None}
-
-
-def figure_to_svg(fig: "Figure", id_prefix: str = "") -> str:
-    """The figure as an ``<svg>`` element ready to inline in HTML.
-
-    Drops the XML prolog, DOCTYPE and namespace URLs (the HTML parser supplies the SVG namespace),
-    so the result holds no URL; prefixes every element id with ``id_prefix`` so several figures can
-    share one page without id clashes. Text stays text (svg.fonttype none): searchable, any script.
-    """
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "symlogic", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", dpi=fig.dpi, metadata=_metadata("svg"))
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg, count=0)
-    if id_prefix:
-        ids = set(re.findall(r'\bid="([^"]+)"', svg))
-        svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{id_prefix}{m.group(1)}"', svg)
-        svg = re.sub(r'(href="#|url\(#)([^")]+)', lambda m: m.group(1) + (id_prefix + m.group(2) if m.group(2) in ids else m.group(2)), svg)
-    return svg.strip()
-
-
-def _finish(fig: "Figure", path: PathLike | None, fmt: str | None) -> "Figure":
-    if path is not None:
-        save_figure(fig, path, fmt)
-    return fig
-
-
-def _short(text: str, limit: int = _MAX_LABEL) -> str:
-    """User text for a matplotlib label: cut to ``limit`` characters, and "$" escaped so a name
-    like "$5 off" is shown as written instead of being parsed as mathtext."""
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return text.replace("$", r"\$")
+TermSource = Union[LogicModel, Iterable[Term]]
 
 
 def _terms_of(source: TermSource) -> list["Term"]:
@@ -166,7 +70,7 @@ def plot_concept_strengths(source: TermSource, path: PathLike | None = None, *, 
         for bar, t in zip(bars, terms):
             if t.coefficient < 0:
                 bar.set_hatch("///")
-        ax.set_yticks(y, [_short(t.label(), 40) for t in terms], fontsize=_tick_size(len(terms), height))
+        ax.set_yticks(y, [short(t.label(), 40) for t in terms], fontsize=_tick_size(len(terms), height))
         ax.invert_yaxis()
         span = float(values.max()) or 1.0
         for yi, t in zip(y, terms):
@@ -175,8 +79,8 @@ def plot_concept_strengths(source: TermSource, path: PathLike | None = None, *, 
         ax.set_xlim(0, span * 1.18)
         ax.set_xlabel("|coefficient|")
         _kind_legend(ax, negative=any(t.coefficient < 0 for t in terms))
-    ax.set_title(_short(title, 200))
-    return _finish(fig, path, fmt)
+    ax.set_title(short(title, 200))
+    return finish(fig, path, fmt)
 
 
 def _tick_size(count: int, height: int) -> float:
@@ -201,17 +105,20 @@ def _empty(ax: "Axes", message: str) -> None:
 
 # ---- order profile ------------------------------------------------------------------------
 def order_profile(source: TermSource | Mapping[str, Any], *, threshold: float = 0.0) -> dict[str, dict[str, np.ndarray]]:
-    """Strength Σ|I| and count of concepts per order k, for AND and OR separately (docs/theory.md §5).
+    """Strength Σ|I| and count of concepts per order k, for AND and OR separately (docs/theory.md §5.3).
 
     Args:
         source: a LogicModel, an iterable of Terms, or ``{"and": I_and, "or": I_or}`` with full
-            interaction tables of length 2^n (index = mask).
-        threshold: only entries with |I| ≥ threshold (and ≠ 0) count; e.g. the salience threshold.
+            interaction tables of length 2^n (index = mask; I(∅), the constant, is not a concept).
+        threshold: only entries with |I| ≥ threshold (and ≠ 0) count; e.g.
+            :func:`symlogic.salience.salience_threshold` of the tables (the rule of
+            :mod:`symlogic.salience`).
 
     Returns:
-        ``{"and": {"strength": [...], "count": [...]}, "or": {...}}``, arrays indexed by order 0…K.
+        ``{"and": {"strength": [...], "count": [...]}, "or": {...}}``, arrays indexed by order 0…K,
+        K the highest order that counts.
     """
-    pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # kind -> orders, values, counted
     if isinstance(source, Mapping):
         for kind in ("and", "or"):
             table = np.asarray(source.get(kind, np.zeros(1)), dtype=np.float64).ravel()
@@ -219,20 +126,16 @@ def order_profile(source: TermSource | Mapping[str, Any], *, threshold: float = 
             if table.size != 1 << n:
                 raise InputError(f"the {kind!r} interaction table has length {table.size}, not a power of two (2^n entries, index = mask)")
             orders = np.bitwise_count(np.arange(table.size, dtype=np.uint64)).astype(np.int64)
-            pairs[kind] = (orders, table)
+            pairs[kind] = (orders, table, salient_sets(table, threshold))
     else:
         terms = _terms_of(source)
         for kind in ("and", "or"):
             sel = [t for t in terms if t.kind == kind]
-            pairs[kind] = (np.array([t.order for t in sel], dtype=np.int64), np.array([t.coefficient for t in sel]))
-    top = 0
-    for orders, values in pairs.values():
-        keep = (np.abs(values) >= threshold) & (values != 0)
-        if keep.any():
-            top = max(top, int(orders[keep].max()))
+            values = np.array([t.coefficient for t in sel])
+            pairs[kind] = (np.array([t.order for t in sel], dtype=np.int64), values, is_salient(values, threshold))
+    top = max((int(orders[keep].max()) for orders, _, keep in pairs.values() if keep.any()), default=0)
     out: dict[str, dict[str, np.ndarray]] = {}
-    for kind, (orders, values) in pairs.items():
-        keep = (np.abs(values) >= threshold) & (values != 0)
+    for kind, (orders, values, keep) in pairs.items():
         out[kind] = {
             "strength": np.bincount(orders[keep], weights=np.abs(values[keep]), minlength=top + 1)[: top + 1],
             "count": np.bincount(orders[keep], minlength=top + 1)[: top + 1].astype(np.int64),
@@ -266,9 +169,9 @@ def plot_order_profile(source: TermSource | Mapping[str, Any], path: PathLike | 
         from matplotlib.ticker import MaxNLocator
 
         axes[1].yaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(_short(title, 200))
+    fig.suptitle(short(title, 200))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.28)
-    return _finish(fig, path, fmt)
+    return finish(fig, path, fmt)
 
 
 # ---- error curve ---------------------------------------------------------------------------
@@ -305,10 +208,10 @@ def plot_error_curve(k_values: Sequence[float], eps_values: Sequence[float], pat
         ax.legend(fontsize=8)
     ax.set_xlabel("number of concepts k")
     ax.set_ylabel("max |v − f| over all masks")
-    ax.set_title(_short(title, 200))
+    ax.set_title(short(title, 200))
     ax.grid(True, alpha=0.3)
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
-    return _finish(fig, path, fmt)
+    return finish(fig, path, fmt)
 
 
 # ---- fit -----------------------------------------------------------------------------------
@@ -362,6 +265,6 @@ def plot_fit(record_values: Sequence[float], model_values: Sequence[float], epsi
         hx.set_xlabel("v(T) − f(T)")
         hx.set_ylabel("masks")
         hx.set_title(f"max |v − f| = {worst:.3g}", fontsize=9)
-    fig.suptitle(_short(title, 200))
+    fig.suptitle(short(title, 200))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.86, wspace=0.25)
-    return _finish(fig, path, fmt)
+    return finish(fig, path, fmt)

@@ -12,16 +12,15 @@ import pytest
 from matplotlib.figure import Figure
 
 from symlogic.errors import InputError
-from symlogic.logic import LogicModel
-from symlogic.plot import (
-    figure_to_svg,
-    new_figure,
+from symlogic.figures.canvas import figure_to_svg, new_figure
+from symlogic.figures.plots import (
     order_profile,
     plot_concept_strengths,
     plot_error_curve,
     plot_fit,
     plot_order_profile,
 )
+from symlogic.logic import LogicModel
 from symlogic.transforms import and_interactions
 
 

@@ -1,6 +1,6 @@
-"""SymPy and LaTeX renderings of a logic model, generated from its term list (docs/verification.md §9).
+"""The logic model as a SymPy expression, and back (docs/verification.md §9).
 
-Two SymPy forms:
+Two forms:
 
 - ``form="logic"`` (default): ``b + Σ c·Piecewise((1, And(x_i, …)), (0, True))`` (``Or`` for OR
   terms). Substituting True/False for every symbol gives exactly the number ``evaluate`` gives,
@@ -9,25 +9,32 @@ Two SymPy forms:
 
 Coefficients are exact rationals by default (a float64 is a dyadic rational; ``sympy.Rational(x)``
 keeps its exact value, unlike ``nsimplify``, which rounds 0.1 to 1/10).
+
+>>> from symlogic.logic import LogicModel
+>>> lm = LogicModel.from_terms(["a", "b", "c"], 0.5, [("and", ["a", "b"], 1.5), ("or", ["b", "c"], -0.25)])
+>>> expr = to_sympy(lm)
+>>> expr
+3*Piecewise((1, a & b), (0, True))/2 - Piecewise((1, b | c), (0, True))/4 + 1/2
+>>> from_sympy(expr, lm.names) == lm
+True
+>>> sympy.expand(to_sympy(lm, form="polynomial"))  # 0/1 variables
+3*a*b/2 + b*c/4 - b/4 - c/4 + 1/2
 """
 
 from __future__ import annotations
 
 import keyword
 import math
-import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy
 
-from .errors import InputError
+from ..errors import InputError
+from ..logic import LogicModel, Term
 
-if TYPE_CHECKING:
-    from .logic import LogicModel
-
-__all__ = ["sanitize_names", "symbols_for", "to_sympy", "from_sympy", "to_latex"]
+__all__ = ["sanitize_names", "symbols_for", "to_sympy", "from_sympy"]
 
 
 _RESERVED = frozenset({"True", "False", "None"})
@@ -53,6 +60,9 @@ def sanitize_names(names: Sequence[str]) -> tuple[str, ...]:
     form, or, when that is taken by another name, the first free ``<form>_1``, ``<form>_2``, …
     (checked against every name's result, so a suffixed form never collides either). Clean names
     map to themselves, which makes the function idempotent: ``from_sympy`` reads symbols back by it.
+
+    >>> sanitize_names(["not", "good", "my var", "2nd", "my_var"])
+    ('v_not', 'good', 'my_var_1', 'v_2nd', 'my_var')
     """
     names = [str(x) for x in names]
     if len(set(names)) != len(names):
@@ -74,7 +84,7 @@ def sanitize_names(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def symbols_for(names: Sequence[str]) -> dict[str, sympy.Symbol]:
-    """Variable name → SymPy Symbol named by :func:`sanitize_names`."""
+    """Variable name → SymPy Symbol named by :func:`sanitize_names` (``lm.symbols``)."""
     return {name: sympy.Symbol(s) for name, s in zip(names, sanitize_names(names))}
 
 
@@ -82,8 +92,13 @@ def _number(value: float, exact: bool) -> sympy.Expr:
     return sympy.Rational(value) if exact else sympy.Float(value, precision=53)
 
 
-def to_sympy(lm: "LogicModel", exact: bool = True, form: str = "logic") -> sympy.Expr:
-    """The model as a SymPy expression over the symbols of ``lm.symbols``."""
+def to_sympy(lm: LogicModel, exact: bool = True, form: str = "logic") -> sympy.Expr:
+    """The model as a SymPy expression over the symbols of :func:`symbols_for` (``lm.to_sympy()``).
+
+    >>> lm = LogicModel.from_terms(["x"], 0.1, [("and", ["x"], 2.0)])
+    >>> to_sympy(lm, exact=False)
+    2.0*Piecewise((1, x), (0, True)) + 0.1
+    """
     if form not in ("logic", "polynomial"):
         raise InputError(f"form must be 'logic' or 'polynomial', got {form!r}")
     sym = symbols_for(lm.names)
@@ -134,16 +149,18 @@ def _float(x: sympy.Expr) -> float:
     return value
 
 
-def from_sympy(expr: sympy.Expr, names: Sequence[str] | None = None) -> "LogicModel":
+def from_sympy(expr: sympy.Expr, names: Sequence[str] | None = None) -> LogicModel:
     """Read a logic-form expression (as made by :func:`to_sympy`) back into a :class:`LogicModel`.
 
     ``names`` are the original variable names: symbols are matched to them through
     :func:`sanitize_names`, the same one-to-one map :func:`to_sympy` uses, so
     ``from_sympy(to_sympy(lm), lm.names) == lm``. By default the symbols' names, in sorted order,
     are the variables. Strings are refused (``sympify`` would evaluate them as Python code).
-    """
-    from .logic import LogicModel, Term
 
+    >>> a, b = sympy.symbols("a b")
+    >>> print(from_sympy(1 + 2 * sympy.Piecewise((1, a | b), (0, True))))
+    f = 1 + 2·OR(a, b)
+    """
     if isinstance(expr, (str, bytes)):
         raise InputError("from_sympy takes a SymPy expression (as made by to_sympy), not a string: SymPy "
                          "would evaluate the string as Python code; build the expression with sympy yourself")
@@ -173,54 +190,3 @@ def from_sympy(expr: sympy.Expr, names: Sequence[str] | None = None) -> "LogicMo
             raise InputError(f"cannot read the term {arg}: expected c·Piecewise((1, And/Or(...)), (0, True))")
         terms.append(Term(kind, mask, _float(coef)))
     return LogicModel(names=names, terms=(Term("bias", 0, _float(bias)), *terms))
-
-
-_LATEX_TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "^": r"\textasciicircum{}",
-    "~": r"\textasciitilde{}",
-}
-_LATEX_PLAIN = re.compile(r"[A-Za-z][0-9]*")
-
-
-def _latex_name(name: str) -> str:
-    """A variable name as LaTeX math that shows exactly that name.
-
-    A letter with optional digits (``x0``) is set as ``x_{0}``; any other name is set upright in
-    ``\\text{…}`` (amsmath) with LaTeX's special characters escaped, so ``malic_acid`` does not
-    become malic with subscript acid, ``alpha`` does not become α, and ``a&b`` or ``50%`` cannot
-    break the document.
-    """
-    if _LATEX_PLAIN.fullmatch(name):
-        return name[0] + (f"_{{{name[1:]}}}" if len(name) > 1 else "")
-    return rf"\text{{{''.join(_latex_char(ch) for ch in name)}}}"
-
-
-def _latex_char(ch: str) -> str:
-    """One character for LaTeX text mode: specials escaped, whitespace as ties (a blank line would end
-    the paragraph), other unprintable characters as their code."""
-    if ch in _LATEX_TEXT_ESCAPES:
-        return _LATEX_TEXT_ESCAPES[ch]
-    if ch.isspace():
-        return "~"
-    if not ch.isprintable():
-        return rf"\textbackslash{{}}u{ord(ch):04x}"
-    return ch
-
-
-def to_latex(lm: "LogicModel", digits: int = 6) -> str:
-    """A readable LaTeX formula: f = b + c·𝟙[x_a ∧ x_b] + c'·𝟙[x_c ∨ x_d] …"""
-    out = f"f = {lm.bias:.{digits}g}"
-    for t in lm.concepts:
-        op = r" \wedge " if t.kind == "and" else r" \vee "
-        body = op.join(_latex_name(x) for x in t.names)
-        sign = "-" if t.coefficient < 0 else "+"
-        out += rf" {sign} {abs(t.coefficient):.{digits}g}\,\mathbb{{1}}[{body}]"
-    return out

@@ -18,16 +18,17 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .plot import figure_to_svg, plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile
-from .results import status_word
-
-if TYPE_CHECKING:
-    from .logic import LogicModel
+from ..errors import InputError
+from ..export.graph import to_networkx
+from ..logic import LogicModel
+from ..results import status_word
+from .canvas import figure_to_svg
+from .graph import render
+from .plots import plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile
 
 __all__ = ["render_report", "write_report"]
 
@@ -167,7 +168,7 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
-def _terms_table(lm: "LogicModel") -> str:
+def _terms_table(lm: LogicModel) -> str:
     total = sum(abs(t.coefficient) for t in lm.concepts) or 1.0
     rows = [f'<tr><td>bias</td><td>—</td><td class="num">{_value(lm.bias)}</td>'
             f'<td class="num">{_e(lm.terms[0].to_dict()["coefficient_exact"])}</td><td class="num">0</td><td class="num">—</td></tr>']
@@ -208,7 +209,7 @@ def _default_epsilon(verdicts: Sequence[Mapping[str, Any]]) -> float | None:
 
 
 def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts: Sequence[Mapping[str, Any]],
-                  claims: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], lm: "LogicModel",
+                  claims: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any], lm: LogicModel,
                   record_values: Sequence[float] | np.ndarray | None = None,
                   model_values: Sequence[float] | np.ndarray | None = None, epsilon: float | None = None,
                   error_curve: Any = None, shapley: Sequence[float] | np.ndarray | None = None,
@@ -241,8 +242,6 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         if record_values.size != 1 << lm.n:
             raise InputError(f"record_values must hold one output per mask (2^{lm.n} = {1 << lm.n}), got {record_values.size}")
         model_values = lm.table() if model_values is None else np.asarray(model_values, dtype=np.float64).ravel()
-
-    from .graph import render, to_networkx
 
     g = to_networkx(lm, shapley=shapley, epsilon=epsilon, record_values=record_values)
     pictures = [_figure("strengths", figure_to_svg(plot_concept_strengths(lm, width=900), "s-"),

@@ -16,7 +16,7 @@ import pytest
 
 from symlogic.errors import InputError
 from symlogic.logic import LogicModel
-from symlogic.report import render_report, write_report
+from symlogic.figures.report import render_report, write_report
 
 FORMULA = "f = 0.25 + 1.5·AND(not good, say \"hi\") − 0.5·OR(x->y, <b>)"
 

@@ -1,0 +1,54 @@
+"""The logic model's graph as a Mermaid flowchart.
+
+>>> from symlogic.logic import LogicModel
+>>> lm = LogicModel.from_terms(["a", "b"], 0.5, [("or", ["a", "b"], -2.0)])
+>>> print(to_mermaid(lm).splitlines()[3])
+  or3{{"OR(a, b)<br/>-2  (100%)"}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .graph import OUTPUT, GraphSource, ascii_ids, as_graph, graph_parts, node_lines
+from .style import AND_COLOR, OR_COLOR, VAR_COLOR, signed
+
+__all__ = ["to_mermaid"]
+
+
+def _mermaid_text(text: str) -> str:
+    """Escape text for a quoted Mermaid label with entity codes (quotes, #, <, >, &, backticks, |)."""
+    special = {'"': "#34;", "#": "#35;", "<": "#60;", ">": "#62;", "&": "#38;", "`": "#96;", "|": "#124;",
+               "\n": " ", "\r": " "}
+    return "".join(special.get(ch, ch) for ch in text)
+
+
+def to_mermaid(source: GraphSource, **kwargs: Any) -> str:
+    """A Mermaid ``flowchart LR``: one line per node, one line per edge, then class styles.
+
+    AND concepts are rectangles, OR concepts hexagons (``{{…}}``), variables stadiums, output a
+    circle. Labels are quoted with Mermaid entity codes, so names with quotes or "->" are safe.
+    ``source`` is a LogicModel (``kwargs`` go to :func:`~symlogic.export.graph.to_networkx`) or a
+    graph made by it.
+    """
+    g = as_graph(source, **kwargs)
+    ids = ascii_ids(g)
+    variables, concepts = graph_parts(g)
+    shapes = {"variable": ('(["', '"])'), "AND": ('["', '"]'), "OR": ('{{"', '"}}'), "output": ('(("', '"))')}
+    out = ["flowchart LR"]
+    for u in [*variables, *concepts, OUTPUT]:
+        d = g.nodes[u]
+        left, right = shapes.get(str(d.get("kind")), ('["', '"]'))
+        out.append(f"  {ids[u]}{left}{'<br/>'.join(_mermaid_text(s) for s in node_lines(d))}{right}")
+    for u, v, d in g.edges(data=True):
+        w = float(d.get("weight", 0.0))
+        arrow = f'-->|"{signed(w)}"|' if d.get("role") == "contribution" else "-->"
+        out.append(f"  {ids[u]} {arrow} {ids[v]}")
+    out.append(f"  classDef var fill:{VAR_COLOR},stroke:#555")
+    out.append(f"  classDef andc fill:{AND_COLOR},stroke:#123,color:#fff")
+    out.append(f"  classDef orc fill:{OR_COLOR},stroke:#630")
+    for cls, kind in (("var", "variable"), ("andc", "AND"), ("orc", "OR")):
+        members = [ids[u] for u in [*variables, *concepts] if g.nodes[u].get("kind") == kind]
+        if members:
+            out.append(f"  class {','.join(members)} {cls}")
+    return "\n".join(out) + "\n"

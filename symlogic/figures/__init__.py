@@ -1,0 +1,42 @@
+"""Everything drawn: the matplotlib pictures, the graph picture, and the HTML report that holds them.
+
+- :mod:`.canvas`: exact-pixel Agg figures, deterministic saving, inline SVG (``new_figure``,
+  ``save_figure``, ``figure_to_svg``);
+- :mod:`.plots`: concept strengths, order profile, error curve, fit;
+- :mod:`.graph`: the graph variables → concepts → output as a picture (``render``, ``render_graph``);
+- :mod:`.report`: one self-contained HTML page of a checked model (``render_report``, ``write_report``).
+
+One package because the report is made of these pictures and nothing else draws: the pictures are
+public on their own (``sl.plot_fit``, the CLI's ``graph`` command), so they are not report
+internals, and the text exporters (:mod:`symlogic.export`) stay free of matplotlib. Names below
+load their module on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "AND_COLOR": "canvas", "OR_COLOR": "canvas", "new_figure": "canvas", "save_figure": "canvas",
+    "figure_to_svg": "canvas",
+    "order_profile": "plots", "plot_concept_strengths": "plots", "plot_order_profile": "plots",
+    "plot_error_curve": "plots", "plot_fit": "plots",
+    "render": "graph", "render_graph": "graph",
+    "render_report": "report", "write_report": "report",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

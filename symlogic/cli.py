@@ -182,7 +182,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif fmt == "json":
         text = json.dumps(lm.to_dict(), indent=2) + "\n"
     else:
-        from . import graph
+        from . import export as graph
 
         g = graph.to_networkx(lm, epsilon=ev.verdict.epsilon)
         if fmt == "graphml":
@@ -201,7 +201,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .graph import render
+    from .figures.graph import render
 
     ev = _load_bundle(args.bundle)
     suffix = Path(args.output).suffix.lower()
@@ -220,7 +220,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # ---- parser -------------------------------------------------------------------------------------
 def _add_extract_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", choices=("exact", "reference"), default="exact", help="extraction method (default: exact)")
+    from .extraction.solvers import SOLVERS
+
+    p.add_argument("--method", choices=tuple(SOLVERS), default="exact",
+                   help="extraction method: " + "; ".join(f"{k} ({s.description.rstrip('.')})" for k, s in SOLVERS.items())
+                   + " (default: exact)")
     p.add_argument("--q-bound", type=float, default=0.04, help="noise bound as a fraction of |v(N) - v(∅)| (default 0.04)")
     p.add_argument("--tau", type=float, default=0.05, help="salience threshold as a fraction of max |I| (default 0.05)")
     p.add_argument("--top-k", type=int, default=None, help="keep the k strongest concepts instead of a threshold")

@@ -178,7 +178,7 @@ class Evidence:
         """
         from .attribution import shapley_values
         from .refit import error_curve
-        from .report import write_report
+        from .figures.report import write_report
         from .transforms import and_interactions
 
         curve = None
@@ -367,7 +367,7 @@ _MAX_OPTIMAL_TOL = 1e-2
 
 
 def _recheck_extraction(ex: Extraction) -> list[RecheckItem]:
-    from .extraction.exact import dual_bound, gap_scale
+    from .extraction.certified import dual_bound, gap_scale
 
     items = []
     v = ex.record.values

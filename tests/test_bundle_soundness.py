@@ -74,7 +74,7 @@ def _edit(src: Path, dst: Path, manifest: Callable[[dict[str, Any]], None] | Non
 
 # ---- stated status against the certificate ---------------------------------------------------------
 def test_optimal_with_a_certified_gap_beyond_its_tolerance_does_not_recheck(bundle: Path, tmp_path: Path) -> None:
-    from symlogic.extraction.exact import dual_bound
+    from symlogic.extraction.certified import dual_bound
 
     def weaker_certificate(arrs: dict[str, np.ndarray]) -> None:
         arrs["certificate"] = arrs["certificate"] * 0.5

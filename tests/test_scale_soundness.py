@@ -21,7 +21,7 @@ from symlogic import InputError, Record
 from symlogic.attribution import banzhaf_values, shapley_values
 from symlogic.exact import max_error
 from symlogic.extraction import extract
-from symlogic.extraction.exact import UNIT_RANGE, dual_bound, solve_exact
+from symlogic.extraction.certified import UNIT_RANGE, dual_bound, solve_exact
 from symlogic.logic import LogicModel
 from symlogic.refit import error_curve, refit_minimax
 from symlogic.transforms import (

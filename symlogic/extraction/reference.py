@@ -4,7 +4,7 @@ Parameters γ and q start at zero; v_and = ½(v + q) + γ and v_or = ½(v + q) �
 Σ_S |I_and(S)| + |I_or(S)| (∅ counted, I_or(∅) = v_or(∅)). SGD with momentum 0.9 (PyTorch's
 form: b ← 0.9·b + g, θ ← θ − lr·b), the learning rate decaying log-linearly from ``lr`` to
 ``lr/10`` over ``niter`` steps, q clamped to the box after each step. It does not reach the
-optimum (docs/theory.md §3.5: about 4.0 against 2.88 after 5·10^4 steps); :func:`symlogic.extraction.exact.solve_exact` does.
+optimum (docs/theory.md §3.5: about 4.0 against 2.88 after 5·10^4 steps); :func:`symlogic.extraction.certified.solve_exact` does.
 
 The gradient is built from sign(I), so the run is chaotic: one rounding difference that flips a
 sign (another CPU, BLAS or precision) changes the trajectory from that step on. Only the
@@ -24,6 +24,7 @@ import torch
 from ..errors import InputError
 from ..progress import Progress
 from ..transforms import and_interactions, or_interactions, reverse_masks, superset_mobius
+from .split import primal_objective
 
 __all__ = ["ReferenceSolution", "reference_sgd", "reference_loss", "DTYPES"]
 
@@ -159,7 +160,7 @@ def reference_sgd(
     or_ = i_or.copy()
     and_[0] += or_[0]  # the OR part's constant v_or(∅) joins the AND constant
     or_[0] = 0.0
-    objective = float(np.abs(and_).sum() + np.abs(or_).sum())
+    objective = primal_objective(and_, or_)
     return ReferenceSolution(and_=and_, or_=or_, q=q64, objective=objective, reference_loss=loss,
                              iterations=niter, seconds=time.perf_counter() - start,
                              losses=np.asarray(to_np(losses), dtype=np.float64), dtype=dtype)

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError
-from ..masks import mask_names, popcount
-from ..transforms import or_sum, subset_sum
+from ..masks import mask_names
+from ..results import EngineReport
+from ..salience import DEFAULT_TAU, order_profile, salience_threshold, salient_sets
+from .split import Split, noise_box
 
 if TYPE_CHECKING:
     from ..logic import LogicModel
     from ..record import Record
+    from .solvers import SolverResult
 
-__all__ = ["Concept", "Extraction", "OrderProfile", "noise_box"]
+__all__ = ["Concept", "Extraction", "OrderProfile", "UNVERIFIED"]
 
-
-def noise_box(values: np.ndarray, q_bound: float) -> float:
-    """ζ = q_bound·|v(N) − v(∅)|; where the difference itself overflows (outputs of both signs near
-    the largest float) it is taken at half scale, exact, so that ζ is finite whenever it fits."""
-    d = abs(float(values[-1]) - float(values[0]))
-    if np.isfinite(d):
-        return q_bound * d
-    return 2.0 * (q_bound * abs(float(values[-1]) / 2 - float(values[0]) / 2))
+#: The status of an extraction that states none: the reference method (no certificate, no
+#: optimality claim) or one built without a solver's status.
+UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,13 @@ class Extraction:
         lower_bound: the dual bound y·v − ζ‖y‖₁ of the certificate (None for the reference method).
         gap: objective − lower_bound (None when there is no certificate).
         certificate: the dual vector y (None for the reference method).
-        method: "exact" or "reference"; settings: everything that produced it.
+        method: the solver's name in :data:`~symlogic.extraction.SOLVERS` ("exact", "reference", ...);
+        settings: everything that produced it (for "exact": tol, status, iterations, seconds,
+            solver (the route), rounds, support).
+
+    The result protocol (:mod:`symlogic.results`): :attr:`status`, :attr:`engines`,
+    :attr:`seconds`, :meth:`to_dict` / :meth:`from_dict`; :meth:`summary` is unchanged (bundles
+    store it).
     """
 
     record: "Record"
@@ -96,35 +101,55 @@ class Extraction:
     def n(self) -> int:
         return self.record.n
 
+    @property
+    def split(self) -> Split:
+        """The arrays as a :class:`~symlogic.extraction.split.Split` (its objective is recomputed)."""
+        return Split(self.and_, self.or_, self.q, self.zeta, self.count_empty)
+
+    @property
+    def status(self) -> str:
+        """``settings["status"]`` of a certified solver ("optimal", "time_limit", "not_converged",
+        "round_limit"), else "unverified" (the reference method: no certificate, no claim)."""
+        status = self.settings.get("status")
+        return status if isinstance(status, str) else UNVERIFIED
+
+    @property
+    def seconds(self) -> float:
+        """The solver's wall time (``settings["seconds"]``; 0 where none is stated)."""
+        s = self.settings.get("seconds")
+        return float(s) if isinstance(s, (int, float)) and not isinstance(s, bool) else 0.0
+
+    @property
+    def engines(self) -> tuple[EngineReport, ...]:
+        """One report: the method, "holds" when certified optimal ("unknown" otherwise), and its route."""
+        outcome = "holds" if self.status == "optimal" else "unknown"
+        route = str(self.settings.get("solver", self.method))
+        return (EngineReport(name=self.method, outcome=outcome, seconds=self.seconds, detail=route),)
+
     def reconstruct(self) -> np.ndarray:
         """Σ_{S⊆T} and_[S] + Σ_{S∩T≠∅} or_[S] on every mask (should equal v + q)."""
-        return subset_sum(self.and_) + or_sum(self.or_)
+        return self.split.reconstruct()
 
     def matching_error(self) -> float:
         """max_T |reconstruct(T) − v(T) − q(T)| in float64 (rounding only)."""
-        return float(np.max(np.abs(self.reconstruct() - self.record.values - self.q)))
+        return self.split.matching_error(self.record.values)
 
-    def threshold(self, tau: float = 0.05) -> float:
-        """τ·max|I| over AND and OR interactions of non-empty sets (the constant is not a concept)."""
-        if not 0 <= tau <= 1:
-            raise InputError(f"tau is a fraction of the largest interaction, in [0, 1]; got {tau}")
-        peak = max(float(np.max(np.abs(self.and_[1:]), initial=0.0)), float(np.max(np.abs(self.or_[1:]), initial=0.0)))
-        return tau * peak
+    def threshold(self, tau: float = DEFAULT_TAU) -> float:
+        """τ·max|I| over AND and OR interactions of non-empty sets (the constant is not a concept):
+        :func:`symlogic.salience.salience_threshold`."""
+        return salience_threshold(self.and_, self.or_, tau)
 
-    def salient(self, tau: float = 0.05, top_k: int | None = None) -> list[Concept]:
-        """Salient concepts: |I(S)| ≥ τ·max|I| (AND and OR together), or the ``top_k`` largest.
+    def salient(self, tau: float = DEFAULT_TAU, top_k: int | None = None) -> list[Concept]:
+        """Salient concepts: |I(S)| ≥ τ·max|I| (AND and OR together, :mod:`symlogic.salience`), or
+        the ``top_k`` largest.
 
         Sorted by decreasing |value|, ties by kind then mask. Zero interactions are never salient.
         """
         names = self.record.names
+        cut = 0.0 if top_k is not None else self.threshold(tau)  # top_k: every non-zero one competes
         cands: list[tuple[float, str, int, float]] = []
         for kind, arr in (("and", self.and_), ("or", self.or_)):
-            if top_k is None:
-                cut = self.threshold(tau)
-                idx = np.flatnonzero((np.abs(arr) >= cut) & (arr != 0))
-            else:
-                idx = np.flatnonzero(arr != 0)
-            idx = idx[idx != 0]
+            idx = np.flatnonzero(salient_sets(arr, cut))
             cands += [(-abs(float(arr[i])), kind, int(i), float(arr[i])) for i in idx]
         cands.sort()
         if top_k is not None:
@@ -133,20 +158,14 @@ class Extraction:
             cands = cands[:top_k]
         return [Concept(kind, m, mask_names(m, names), val) for _, kind, m, val in cands]
 
-    def order_profile(self, tau: float = 0.05) -> OrderProfile:
-        """Counts and strength (Σ|I|) of salient concepts per order."""
-        n = self.n
-        size = popcount(n)
-        cut = self.threshold(tau)
-        out = {}
-        for kind, arr in (("and", self.and_), ("or", self.or_)):
-            sal = (np.abs(arr) >= cut) & (arr != 0)
-            sal[0] = False
-            out[kind + "_count"] = np.bincount(size[sal], minlength=n + 1)[1:]
-            out[kind + "_strength"] = np.bincount(size[sal], weights=np.abs(arr[sal]), minlength=n + 1)[1:]
-        return OrderProfile(orders=np.arange(1, n + 1), **out)
+    def order_profile(self, tau: float = DEFAULT_TAU) -> OrderProfile:
+        """Counts and strength (Σ|I|) of salient concepts per order (:func:`symlogic.salience.order_profile`)."""
+        prof = order_profile(self.and_, self.or_, tau)
+        return OrderProfile(orders=np.arange(1, self.n + 1), and_count=prof["and"]["count"][1:],
+                            or_count=prof["or"]["count"][1:], and_strength=prof["and"]["strength"][1:],
+                            or_strength=prof["or"]["strength"][1:])
 
-    def logic_model(self, tau: float = 0.05, top_k: int | None = None, refit: str | None = None) -> "LogicModel":
+    def logic_model(self, tau: float = DEFAULT_TAU, top_k: int | None = None, refit: str | None = None) -> "LogicModel":
         """The logic model of the salient concepts: bias = and_[∅] plus one term per concept.
 
         Args:
@@ -184,3 +203,41 @@ class Extraction:
             "nonzero_or": int(np.count_nonzero(self.or_)),
             "settings": self.settings,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`summary` plus ``status`` and ``engines`` (JSON-friendly; the arrays are left out:
+        pass them back to :meth:`from_dict`)."""
+        return {**self.summary(), "status": self.status, "engines": [e.to_dict() for e in self.engines]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], record: "Record", arrays: Mapping[str, np.ndarray]) -> "Extraction":
+        """The extraction that :meth:`to_dict` (or :meth:`summary`) described, with its ``record``
+        and ``arrays`` "and", "or", "q" and, when certified, "certificate" (a bundle's names).
+
+        Keys derived from the arrays (zeta, max_abs_q, matching_error, nonzero counts, status,
+        engines) are not read: compare ``from_dict(...).to_dict()`` with ``data`` to check them.
+        """
+        for key in ("method", "q_bound", "objective"):
+            if key not in data:
+                raise InputError(f"an extraction's dict needs {key!r}; it has {sorted(data)}")
+        for key in ("and", "or", "q"):
+            if key not in arrays:
+                raise InputError(f"an extraction needs the array {key!r}; got {sorted(arrays)}")
+        lower, gap = data.get("lower_bound"), data.get("gap")
+        return cls(record=record, and_=arrays["and"], or_=arrays["or"], q=arrays["q"],
+                   objective=float(data["objective"]), lower_bound=None if lower is None else float(lower),
+                   gap=None if gap is None else float(gap), certificate=arrays.get("certificate"),
+                   method=str(data["method"]), q_bound=float(data["q_bound"]),
+                   count_empty=bool(data.get("count_empty", True)), settings=dict(data.get("settings") or {}))
+
+    @classmethod
+    def from_result(cls, record: "Record", result: "SolverResult", *, method: str, q_bound: float) -> "Extraction":
+        """The extraction of ``record`` from a solver's result: the split's arrays and objective,
+        the certificate and its gap objective − lower_bound, the solver's settings."""
+        split = result.split
+        objective = split.objective
+        lower = result.lower_bound
+        return cls(record=record, and_=split.and_, or_=split.or_, q=split.q, objective=objective,
+                   lower_bound=lower, gap=None if lower is None else objective - lower,
+                   certificate=result.certificate, method=method, q_bound=q_bound,
+                   count_empty=split.count_empty, settings=dict(result.settings))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import symlogic as sl
-from symlogic.extraction.exact import dual_bound
+from symlogic.extraction.certified import dual_bound
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,56 @@ def test_extract_refuses_parameters_that_would_mean_nothing(kwargs: dict) -> Non
     rec = sl.Record.from_table(np.arange(8.0), names=["a", "b", "c"])
     with pytest.raises(sl.InputError):
         sl.extract(rec, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# The result protocol (symlogic.results): status, engines, seconds, to_dict / from_dict
+
+
+@pytest.mark.parametrize("method", ["exact", "reference"])
+def test_result_protocol(mlp_record, method):
+    import json
+
+    from symlogic.results import EngineReport, Result
+
+    ex = sl.extract(mlp_record, method=method, niter=300)
+    assert isinstance(ex, Result)
+    assert ex.status == ("optimal" if method == "exact" else "unverified")
+    (engine,) = ex.engines
+    assert isinstance(engine, EngineReport) and engine.name == method
+    assert engine.outcome == ("holds" if method == "exact" else "unknown")
+    assert engine.detail == ex.settings["solver"] and engine.seconds == ex.seconds == ex.settings["seconds"] > 0
+    data = ex.to_dict()
+    assert {k: v for k, v in data.items() if k not in ("status", "engines")} == ex.summary()
+    assert data["status"] == ex.status and data["engines"] == [engine.to_dict()]
+    data = json.loads(json.dumps(data))
+    arrays = {"and": ex.and_, "or": ex.or_, "q": ex.q}
+    if ex.certificate is not None:
+        arrays["certificate"] = ex.certificate
+    back = type(ex).from_dict(data, mlp_record, arrays)
+    assert back.to_dict() == json.loads(json.dumps(ex.to_dict()))
+    assert back.summary() == json.loads(json.dumps(ex.summary()))
+    # summary() alone (what bundles store) is enough too
+    assert type(ex).from_dict(ex.summary(), mlp_record, arrays).summary() == ex.summary()
+
+
+def test_status_of_a_stopped_run_and_of_a_hand_built_extraction(mlp_record):
+    ex = sl.extract(mlp_record)
+    stopped = type(ex)(**{**ex.__dict__, "settings": {**ex.settings, "status": "time_limit"}})
+    assert stopped.status == "time_limit" and stopped.engines[0].outcome == "unknown"
+    bare = type(ex)(**{**ex.__dict__, "settings": {}})
+    assert bare.status == "unverified" and bare.seconds == 0.0 and bare.engines[0].detail == "exact"
+
+
+def test_from_dict_names_what_is_missing(mlp_record):
+    ex = sl.extract(mlp_record)
+    with pytest.raises(sl.InputError, match="'objective'"):
+        type(ex).from_dict({"method": "exact", "q_bound": 0.04}, mlp_record, {"and": ex.and_, "or": ex.or_, "q": ex.q})
+    with pytest.raises(sl.InputError, match="'q'"):
+        type(ex).from_dict(ex.to_dict(), mlp_record, {"and": ex.and_, "or": ex.or_})
+
+
+def test_the_objective_is_the_splits(mlp_record):
+    for method in ("exact", "reference"):
+        ex = sl.extract(mlp_record, method=method, niter=300)
+        assert ex.objective == ex.split.objective

@@ -1,6 +1,6 @@
-"""Tests of the structured interior-point route (symlogic.extraction._exact_ipm) and of how
+"""Tests of the structured interior-point route (symlogic.extraction._ipm) and of how
 ``solve_exact`` picks it. The closed-form optima, random tables against an independent LP and
-certificate re-checks run for method="ipm" in test_exact_solver.py (its METHODS list)."""
+certificate re-checks run for method="ipm" in test_certified.py (its METHODS list)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import symlogic.extraction._exact_ipm as ipm
-import symlogic.extraction.exact as exact
+import symlogic.extraction._ipm as ipm
+import symlogic.extraction.certified as certified
 from symlogic.errors import ResourceError
-from symlogic.extraction._exact_ipm import LEAF, _normal_matrix, polish, solve_ipm
-from symlogic.extraction.exact import dual_bound, solve_exact
-from test_exact_solver import atoms, check_certificate, dense_optimum, mlp_values
+from symlogic.extraction._ipm import LEAF, _normal_matrix, polish, solve_ipm
+from symlogic.extraction.certified import dual_bound, solve_exact
+from .test_certified import atoms, check_certificate, dense_optimum, mlp_values
 
 
 @settings(max_examples=25, deadline=None)
@@ -53,9 +53,9 @@ def test_interior_point_reaches_the_lp_optimum(n, seed, count_empty):
     assert res.bound <= opt + 1e-9
     assert res.bound == pytest.approx(opt, rel=1e-7, abs=1e-9)
     a, o = polish(v, zeta, res)
-    q = exact.check_primal(a, o, v)
+    q = certified.residual(a, o, v)
     assert np.abs(q).max() <= zeta * (1 + 1e-6)
-    assert exact.primal_objective(a, o, count_empty) == pytest.approx(opt, rel=1e-7, abs=1e-9)
+    assert certified.primal_objective(a, o, count_empty) == pytest.approx(opt, rel=1e-7, abs=1e-9)
 
 
 def test_an_interrupted_run_still_gives_an_honest_bound():
@@ -139,7 +139,7 @@ def test_atoms_far_below_the_largest_are_kept_by_the_finer_polish():
 def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch):
     """When generation runs past the interior point's estimated time, "auto" switches (here the
     estimate is 0: a switch on the first round) and the answer is still optimal and certified."""
-    monkeypatch.setattr(exact, "ipm_seconds", lambda n, device: 0.0)
+    monkeypatch.setattr(certified, "ipm_seconds", lambda n, device: 0.0)
     v = mlp_values(11)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, device="cpu")
@@ -151,18 +151,18 @@ def test_auto_switches_to_the_interior_point_on_a_stalled_generation(monkeypatch
 def test_auto_switches_after_a_dense_first_stage(monkeypatch):
     """A first generation stage with DENSE_ROWS masks or more marks a dense table: "auto" goes to
     the interior point right away (here any first stage counts as dense)."""
-    monkeypatch.setattr(exact, "DENSE_ROWS", 1)
+    monkeypatch.setattr(certified, "DENSE_ROWS", 1)
     v = mlp_values(11, seed=1)
     zeta = 0.04 * abs(v[-1] - v[0])
     stages = []
-    real = exact.generate
+    real = certified.generate
 
     def spy(*args, **kwargs):
         out = real(*args, **kwargs)
         stages.append((kwargs.get("dense_rows"), out[5]))
         return out
 
-    monkeypatch.setattr(exact, "generate", spy)
+    monkeypatch.setattr(certified, "generate", spy)
     sol = solve_exact(v, zeta, device="cpu")
     assert stages[0] == (1, "dense")
     assert sol.solver.startswith("generate->ipm") and sol.status == "optimal"
@@ -172,8 +172,8 @@ def test_auto_switches_after_a_dense_first_stage(monkeypatch):
 def test_no_early_switch_without_time_for_the_interior_point(monkeypatch):
     """With a deadline far shorter than the interior point's estimate (less than IPM_EARLY of it),
     a dense first stage does not switch: generation keeps the time (its answer still certified)."""
-    monkeypatch.setattr(exact, "DENSE_ROWS", 1)
-    monkeypatch.setattr(exact, "ipm_seconds", lambda n, device: 1e6)
+    monkeypatch.setattr(certified, "DENSE_ROWS", 1)
+    monkeypatch.setattr(certified, "ipm_seconds", lambda n, device: 1e6)
     v = mlp_values(11, seed=1)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, device="cpu", time_limit=60)
@@ -182,7 +182,7 @@ def test_no_early_switch_without_time_for_the_interior_point(monkeypatch):
 
 
 def test_a_failed_polish_falls_back_to_the_simplex_crossover(monkeypatch):
-    monkeypatch.setattr(exact, "polish", lambda v, zeta, res, **kw: (np.zeros_like(v), np.zeros_like(v)))
+    monkeypatch.setattr(certified, "polish", lambda v, zeta, res, **kw: (np.zeros_like(v), np.zeros_like(v)))
     v = mlp_values(9, seed=2)
     zeta = 0.04 * abs(v[-1] - v[0])
     sol = solve_exact(v, zeta, method="ipm", device="cpu")
@@ -205,7 +205,7 @@ def test_polish_keeps_a_vertex_support_on_random_tables():
 
 
 def test_ipm_refuses_a_table_beyond_memory_with_the_fix(monkeypatch):
-    monkeypatch.setattr(exact, "_free_memory", lambda device: 1 << 20)
+    monkeypatch.setattr(certified, "_free_memory", lambda device: 1 << 20)
     with pytest.raises(ResourceError, match="GiB.*method='generate'"):
         solve_exact(np.zeros(1 << 10), 0.1, method="ipm", device="cpu")
 
@@ -214,7 +214,7 @@ def test_running_out_of_gpu_memory_is_a_resource_error_with_the_fix(monkeypatch)
     def oom(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 32.00 GiB")
 
-    monkeypatch.setattr(exact, "solve_ipm", oom)
+    monkeypatch.setattr(certified, "solve_ipm", oom)
     with pytest.raises(ResourceError, match="GiB.*method='generate'"):
         solve_exact(mlp_values(8), 0.1, method="ipm", device="cpu")
 

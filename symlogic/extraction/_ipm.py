@@ -1,6 +1,6 @@
 """A structured interior-point method for the whole LP, for dense tables (docs/theory.md §3, route (b)).
 
-Row-and-column generation (:mod:`._exact_gen`) is fast when the optimum is sparse. On tables of
+Row-and-column generation (:mod:`._generation`) is fast when the optimum is sparse. On tables of
 real networks it is not: at n = 12 the optimal split of a random MLP's table can hold 1540 atoms
 with 1540 active masks (38% of all), and the simplex master it then has to re-solve costs ~3 ms a
 pivot over thousands of pivots a round. An interior-point method does not care how many atoms or
@@ -32,10 +32,10 @@ triangular solves against the step's factor; 24 steps instead of 32 at n = 13), 
 one step of iterative refinement per Newton solve against the operator form (butterflies), which
 keeps the primal residual near 1e-10.
 Every iterate's y is turned into a *certified* lower bound by the caller's ``bound_fn``
-(exact.dual_bound), so the stopping test is on a proven gap, and an interrupted run still returns
+(certified.dual_bound), so the stopping test is on a proven gap, and an interrupted run still returns
 an honest bound. The primal it returns is interior (every atom slightly non-zero); :func:`polish`
 drops the negligible atoms and puts back on the box the few masks that then leave it, and
-:mod:`.exact` falls back to a simplex crossover (the generation master seeded with the active
+:mod:`.certified` falls back to a simplex crossover (the generation master seeded with the active
 masks, the support and their basis) when the polished split is not within the tolerance.
 """
 

@@ -1,4 +1,4 @@
-"""Tests of the exact, certified AND-OR solver (docs/theory.md §3, ground truth §6).
+"""Tests of the certified AND-OR solver (symlogic.extraction.certified; docs/theory.md §3, ground truth §6).
 
 The dense reference LP and the brute-force atom matrix are built here, independently of the
 solver's own LP code, for n ≤ 5.
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from symlogic.errors import InputError
-from symlogic.extraction.exact import ExactSolution, dual_bound, solve_exact
+from symlogic.extraction.certified import ExactSolution, dual_bound, solve_exact
 from symlogic.transforms import mobius, or_interactions, or_sum, subset_sum
 
 METHODS = ["factored", "generate", "ipm"]

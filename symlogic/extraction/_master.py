@@ -1,6 +1,6 @@
 """Incremental restricted master LP for row-and-column generation, on HiGHS through ``highspy``.
 
-The master is the exact LP of :mod:`symlogic.extraction.exact` restricted to a set R of masks
+The master is the exact LP of :mod:`symlogic.extraction.certified` restricted to a set R of masks
 (rows) and a set of signed atoms (columns), kept alive in one ``highspy.Highs`` object so that
 each round *adds* rows and columns and re-solves from the previous basis (dual simplex after new
 rows, primal after new columns) instead of starting over.

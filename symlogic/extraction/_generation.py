@@ -1,4 +1,4 @@
-"""Row-and-column generation with a warm-started HiGHS master (see :mod:`._exact_master`).
+"""Row-and-column generation with a warm-started HiGHS master (see :mod:`._master`).
 
 Each round: re-solve the master from its previous basis; compute on *all* 2^n masks the residual
 Za + Oo − v and on all 2·2^n atoms the prices Zᵀy, Oᵀy with the butterflies (torch, on the GPU
@@ -32,7 +32,7 @@ import torch
 
 from ..progress import Progress
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
-from ._exact_master import Master
+from ._master import Master
 
 __all__ = ["generate", "Seed"]
 
@@ -121,7 +121,7 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
     """Solve for the box ``zeta`` (slightly inside ``zeta_true``, the box of the answer).
 
     ``seed`` starts the master from its masks and signed atoms, and their basis, at the target
-    box without continuation: a crossover from an interior solution (:mod:`._exact_ipm`) that
+    box without continuation: a crossover from an interior solution (:mod:`._ipm`) that
     already knows the active masks and the support.
 
     ``dense_rows``: stop after the first stage of the continuation, with status "dense", when its
@@ -131,7 +131,7 @@ def generate(v: np.ndarray, zeta: float, zeta_true: float, count_empty: bool, de
 
     Returns (a, o, y, iterations, rounds, status): (a, o) the best split seen that is feasible
     for ``zeta_true`` (or the last master solution when none was), y the dual with the best
-    certified bound; ``bound_fn(y)`` is that bound (exact.dual_bound for the target box).
+    certified bound; ``bound_fn(y)`` is that bound (certified.dual_bound for the target box).
     """
     N = v.shape[0]
     n = n_from_length(N)

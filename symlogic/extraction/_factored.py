@@ -1,11 +1,11 @@
-"""The whole LP of :mod:`symlogic.extraction.exact` (docs/theory.md §3) in one sparse HiGHS call.
+"""The whole LP of :mod:`symlogic.extraction.certified` (docs/theory.md §3) in one sparse HiGHS call.
 
 min Σ|a_S| + Σ_{S≠∅}|o_S|  s.t.  Za + Oo − q = v, |q| ≤ ζ, written *sparsely*
 (:func:`solve_factored`): the zeta transform Z is factored into its n butterfly stages, each stage
 a new free variable for the half of the entries that change (x_{k+1}(T) = x_k(T) + x_k(T∖{k}) for
 k ∈ T), so Z costs n·2^(n−1) variables and equality rows instead of 3^n non-zeros; O reuses a
 second factored zeta: (Oo)(T) = Z(o)(N) − Z(o)(N∖T). Exact and fast for n ≤ ~10; beyond that the
-butterfly graph makes HiGHS's factorisations slow and :mod:`._exact_gen` takes over.
+butterfly graph makes HiGHS's factorisations slow and :mod:`._generation` takes over.
 
 The row duals of the final equality rows are y: scipy reports ``eqlin.marginals`` =
 ∂(optimal value)/∂b_eq, and the optimal value as a function of v is max_y y·v − ζ‖y‖₁, so the

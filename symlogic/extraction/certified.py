@@ -1,4 +1,4 @@
-"""Exact, certified solver for the sparse AND-OR split (docs/theory.md §3).
+"""The certified LP solver for the sparse AND-OR split and its routes (docs/theory.md §3).
 
 Primal:  min Σ_S |a_S| + Σ_{S≠∅} |o_S|   s.t.  Za + Oo = v + q,  ‖q‖∞ ≤ ζ
          (``count_empty=False`` drops |a_∅|; a_∅ is then fixed to v(∅) + q_∅ by the row T = ∅).
@@ -9,21 +9,21 @@ Weak duality makes every returned number checkable: the primal (a, o) is re-chec
 masks with the O(n·2^n) butterflies, and the dual y is scaled into feasibility so that
 y·v − ζ‖y‖₁ is a *proven* lower bound; their difference is the certified gap.
 
-Three routes, chosen by ``method``:
+Three routes, chosen by ``method`` (:data:`ROUTES`; the "exact" solver's ``solver`` option):
 
 - "factored": the whole LP with Z and O factored into butterfly stages, one HiGHS call
-  (:func:`symlogic.extraction._exact_lp.solve_factored`). Best for n ≤ 10.
+  (:func:`symlogic.extraction._factored.solve_factored`). Best for n ≤ 10.
 - "generate": row-and-column generation. A small master LP on masks R and atoms C; pricing of
   all 2·2^n atoms (Zᵀy, Oᵀy) and the primal residual on all 2^n masks (Za + Oo − v) with the
   butterflies in torch, on the GPU when there is one; violated rows/columns are added, rows whose
   dual is zero and columns that are zero and far from pricing in are dropped (once: a dropped
   entry that comes back is kept, which rules out cycling). Stops when no mask is violated and no
   atom prices in, i.e. the master's (x, y) is optimal for the full LP. The master stays alive in
-  one HiGHS object (``highspy``, :mod:`._exact_gen`, solver "generate+highspy") and is re-solved
+  one HiGHS object (``highspy``, :mod:`._generation`, solver "generate+highspy") and is re-solved
   warm, its matrix is kept sparse (OR atoms through 1 − 1[S ⊆ N∖T]), and the box is approached by
   continuation (8ζ, 4ζ, 2ζ, ζ). Best when the optimal support is small (planted and sparse tables:
   n = 20 in seconds).
-- "ipm": a structured interior-point method on all masks and atoms (:mod:`._exact_ipm`): the
+- "ipm": a structured interior-point method on all masks and atoms (:mod:`._ipm`): the
   2^n × 2^n normal matrix is formed from butterflies and factored densely (torch, on the GPU when
   there is one), then the interior solution is polished onto its support. Its cost does not depend
   on the support, which is what dense tables of real networks need (an n = 12 MLP table with 1568
@@ -57,12 +57,13 @@ import torch
 from ..errors import InputError, ResourceError
 from ..progress import Progress
 from ..record import _available_bytes
-from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, subset_sum, superset_sum
-from ._exact_gen import Seed, generate
-from ._exact_ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
-from ._exact_lp import solve_factored
+from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, superset_sum
+from ._factored import solve_factored
+from ._generation import Seed, generate
+from ._ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
+from .split import box_violation, primal_objective, residual
 
-__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "check_primal", "gap_scale"]
+__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "residual", "gap_scale", "ROUTES"]
 
 EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
@@ -73,6 +74,7 @@ IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's e
 DENSE_ROWS = 500  # ... or switches after its first stage when that master has this many masks
 IPM_EARLY = 0.35  # ... and the time left is at least this share of the interior point's estimate
 POLISH_THRESHOLDS = (1e-6, 1e-9)  # the interior point's support: atoms above this share of the largest
+ROUTES = ("auto", "factored", "generate", "ipm")  # the ``method`` of solve_exact (module docstring)
 
 
 @dataclass
@@ -222,27 +224,6 @@ def gap_scale(objective: float, v: np.ndarray) -> float:
     return max(abs(objective), 1e-2 * float(np.abs(v).max(initial=0.0)), sys.float_info.min)
 
 
-def primal_objective(and_: np.ndarray, or_: np.ndarray, count_empty: bool = True) -> float:
-    """Σ_S|a_S| + Σ_{S≠∅}|o_S| (|a_∅| left out unless ``count_empty``), summed exactly (fsum)."""
-    start = 0 if count_empty else 1
-    try:
-        return math.fsum(np.abs(and_[start:])) + math.fsum(np.abs(or_[1:]))
-    except OverflowError:  # the exact sum is beyond the largest float
-        return math.inf
-
-
-def check_primal(and_: np.ndarray, or_: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """q = Za + Oo − v, computed in float64 with the butterflies (±inf/NaN where that overflows)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return subset_sum(and_, check_finite=False) + or_sum(or_, check_finite=False) - v
-
-
-def _violation(q: np.ndarray, zeta: float) -> float:
-    """How far the split's noise q leaves the box: max(0, max|q| − ζ); inf where q is not finite."""
-    worst = float(np.abs(q).max())
-    return max(0.0, worst - zeta) if math.isfinite(worst) else math.inf
-
-
 def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -> tuple[np.ndarray, float]:
     """y scaled so that :func:`dual_bound` accepts it as is (scale 1), and its bound.
 
@@ -310,8 +291,8 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
     cands = [(a, o), (clean_a, clean_o), (_snap(clean_a, unit), _snap(clean_o, unit))]
     best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
     for ca, co in cands:
-        q = check_primal(ca, co, v)
-        viol = _violation(q, zeta)
+        q = residual(ca, co, v)
+        viol = box_violation(q, zeta)
         obj = primal_objective(ca, co, count_empty)
         key = (viol, obj)
         if best is None or key < best[:2]:
@@ -334,8 +315,8 @@ def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
         # re-check still passes, so that the support stays the solver's
         rbig = float(np.abs(ra).max(initial=0.0))
         for cand in (np.where(np.abs(ra) <= 1e-12 * rbig, 0.0, ra), ra):
-            rq = check_primal(cand, co, v)
-            viol = _violation(rq, zeta)
+            rq = residual(cand, co, v)
+            viol = box_violation(rq, zeta)
             if viol == 0.0:
                 break
         ra = cand
@@ -353,7 +334,7 @@ def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndar
     that claims "optimal" outside ``tol`` becomes "not_converged"; one that did not claim it but
     is within ``tol`` and feasible becomes "optimal"."""
     objective = primal_objective(a, o, count_empty)
-    viol = _violation(q, zeta)
+    viol = box_violation(q, zeta)
     within = math.isfinite(objective) and objective - bound <= tol * gap_scale(objective, v)
     if status == "optimal" and not within:
         status = "not_converged"
@@ -433,7 +414,7 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     for threshold in POLISH_THRESHOLDS:
         a, o = polish(v, zeta_solve, res, threshold=threshold, max_rows=1000 if late else 4000)
         fa, fo, fq = _finish_primal(a, o, v, zeta, count_empty)
-        key = (_violation(fq, zeta) > 0.0, primal_objective(fa, fo, count_empty))
+        key = (box_violation(fq, zeta) > 0.0, primal_objective(fa, fo, count_empty))
         if best is None or key < best[0]:
             best = key, fa, fo, fq
         if not key[0] and key[1] - res.bound <= 1e-2 * tol * gap_scale(key[1], v):
@@ -455,8 +436,8 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
                                            max_rounds, bound_fn, seed=seed)
     ga, go, gq = _finish_primal(ga, go, v, zeta, count_empty)
     y = gy if bound_fn(gy) > res.bound else res.y
-    key = (_violation(gq, zeta), primal_objective(ga, go, count_empty))
-    if key <= (_violation(fq, zeta), objective):  # fewer violations, then lower L1
+    key = (box_violation(gq, zeta), primal_objective(ga, go, count_empty))
+    if key <= (box_violation(fq, zeta), objective):  # fewer violations, then lower L1
         return ga, go, y, res.iterations + its, gstatus, "ipm+crossover"
     return fa, fo, res.y, res.iterations, status, "ipm+polish"
 
@@ -520,7 +501,7 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     zeta = float(zeta)
     if not (zeta >= 0 and math.isfinite(zeta)):
         raise InputError(f"zeta must be a finite number >= 0, got {zeta}")
-    if method not in ("auto", "factored", "generate", "ipm"):
+    if method not in ROUTES:
         raise InputError(f"method must be 'auto', 'factored', 'generate' or 'ipm', got {method!r}")
     n = n_from_length(vv.shape[0])
     N = vv.shape[0]

@@ -1,0 +1,1 @@
+"""Tests of symlogic.extraction, one file per module."""

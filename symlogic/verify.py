@@ -243,7 +243,7 @@ def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
         if key in data and not (isinstance(data[key], str) and len(data[key]) == 64
                                 and all(ch in "0123456789abcdef" for ch in data[key])):
             raise InputError(f"verdict.{key} must be a SHA-256 in hex, got {data[key]!r:.80}")
-    return Verdict(
+    verdict = Verdict(
         holds=_field(data, "holds", (bool,)),
         epsilon=float(_field(data, "epsilon", number)),
         max_error=float(_field(data, "max_error", number)),
@@ -261,6 +261,10 @@ def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
         record_sha256=_field(data, "record_sha256", (str,), ""),
         output_range=None if spread is None else float(spread),
     )
+    if "status" in data and data["status"] != verdict.status:  # derived: it must agree with what it derives from
+        raise InputError(f"verdict.status {data['status']!r:.40} contradicts holds = {verdict.holds} and "
+                         f"{verdict.violations} violations (status {verdict.status!r})")
+    return verdict
 
 
 #: Z3 keeps its timeout in an unsigned 32-bit count of milliseconds (about 49 days).

@@ -137,8 +137,10 @@ def _check_extraction(path: Any, ex: Any) -> None:
         return
     if not isinstance(ex, dict):
         raise _fail(path, "manifest.extraction must be an object or null")
-    if _get(path, ex, "method", (str,), "extraction") not in ("exact", "reference"):
-        raise _fail(path, f"extraction.method must be 'exact' or 'reference', got {ex['method']!r}")
+    # Any solver's name (a plugin's too): the re-check needs the arrays and certificate, not the solver.
+    method = _get(path, ex, "method", (str,), "extraction")
+    if not 0 < len(method) <= 64:
+        raise _fail(path, f"extraction.method must be a solver's name of 1 to 64 characters, got {method!r:.80}")
     for key in ("q_bound", "objective"):
         _get(path, ex, key, _NUMBER, "extraction")
     for key in ("lower_bound", "gap"):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .defaults import Q_BOUND, TAU
 from .errors import BundleError, SymlogicError
 from .results import status_word
 
@@ -225,8 +226,8 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=tuple(SOLVERS), default="exact",
                    help="extraction method: " + "; ".join(f"{k} ({s.description.rstrip('.')})" for k, s in SOLVERS.items())
                    + " (default: exact)")
-    p.add_argument("--q-bound", type=float, default=0.04, help="noise bound as a fraction of |v(N) - v(∅)| (default 0.04)")
-    p.add_argument("--tau", type=float, default=0.05, help="salience threshold as a fraction of max |I| (default 0.05)")
+    p.add_argument("--q-bound", type=float, default=Q_BOUND, help=f"noise bound as a fraction of |v(N) - v(∅)| (default {Q_BOUND})")
+    p.add_argument("--tau", type=float, default=TAU, help=f"salience threshold as a fraction of max |I| (default {TAU})")
     p.add_argument("--top-k", type=int, default=None, help="keep the k strongest concepts instead of a threshold")
     p.add_argument("--no-refit", action="store_true", help="keep extracted coefficients (default: minimax refit)")
     p.add_argument("--time-limit", type=float, default=600.0,
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="symlogic-demo", help="output folder (default: symlogic-demo)")
     p.add_argument("--features", type=int, default=10, help="number of features used as variables (default 10)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tau", type=float, default=0.05)
+    p.add_argument("--tau", type=float, default=TAU)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("explain", help="record a model given by a Python factory and explain it")

@@ -24,6 +24,7 @@ import numpy as np
 
 from .bundle import FORMAT, FORMAT_VERSION, BundleLimits, RawBundle, read_bundle
 from .bundle import sha256 as _sha256
+from .defaults import TAU
 from .errors import BundleError, InputError, SymlogicError
 from .exact import float_upper
 from .extraction import Extraction
@@ -61,7 +62,7 @@ def _claim_spec(item: Any) -> tuple[str, str]:
 def _extraction_line(ex: Extraction) -> str:
     """One line on the split: its L1, and for the exact method the certified bound and status; a
     split that is not proven optimal says that the formula's own proof still stands."""
-    if ex.method != "exact" or ex.lower_bound is None:
+    if ex.lower_bound is None:
         return f"{ex.method} extraction: L1 = {ex.objective:.6g} (no optimality certificate)"
     status = str(ex.settings.get("status", "unknown"))
     line = f"exact extraction: L1 = {ex.objective:.6g}, certified lower bound {ex.lower_bound:.6g} (gap {ex.gap:.2g}, {status})"
@@ -257,13 +258,7 @@ def _load(path: str | os.PathLike[str], limits: BundleLimits | None) -> Evidence
         for key in ("and", "or", "q"):
             if key not in arrays:
                 raise BundleError(f"{path}: interaction array {key}.npy is missing")
-        extraction = Extraction(record=record, and_=arrays["and"], or_=arrays["or"], q=arrays["q"],
-                                objective=float(ex_info["objective"]),
-                                lower_bound=None if ex_info.get("lower_bound") is None else float(ex_info["lower_bound"]),
-                                gap=None if ex_info.get("gap") is None else float(ex_info["gap"]),
-                                certificate=arrays.get("certificate"), method=str(ex_info["method"]),
-                                q_bound=float(ex_info["q_bound"]), count_empty=bool(ex_info.get("count_empty", True)),
-                                settings=dict(ex_info.get("settings") or {}))
+        extraction = Extraction.from_dict(ex_info, record, arrays)
         _same_derived(path, "extraction", ex_info, extraction.summary())
     elif set(arrays) - {"values"}:
         raise BundleError(f"{path}: interaction arrays without an extraction in the manifest; the bundle was altered")
@@ -382,7 +377,7 @@ def _recheck_extraction(ex: Extraction) -> list[RecheckItem]:
     items.append(RecheckItem("universal matching", worst <= tol and excess <= tol,
                              f"max |Σ interactions − (v + q)| = {worst:.3g} (rounding tolerance {tol:.3g}); "
                              f"max |q| − ζ = {excess:.3g}"))
-    objective = float(np.sum(np.abs(ex.and_[0 if ex.count_empty else 1:])) + np.sum(np.abs(ex.or_[1:])))
+    objective = ex.split.objective
     same = abs(objective - ex.objective) <= 1e-9 * abs(objective)
     items.append(RecheckItem("objective", same, f"Σ|I| recomputed {objective:.12g}, stored {ex.objective:.12g}"))
     if ex.certificate is not None and ex.lower_bound is not None:
@@ -409,7 +404,7 @@ def _recheck_model_source(ex: Extraction, lm: LogicModel) -> RecheckItem | None:
     meta = lm.meta or {}
     if not str(meta.get("source", "")).startswith("extract("):
         return None
-    tau, top_k, refit = meta.get("tau", 0.05), meta.get("top_k"), meta.get("refit")
+    tau, top_k, refit = meta.get("tau", TAU), meta.get("top_k"), meta.get("refit")
     try:
         expected = ex.logic_model(tau=tau, top_k=top_k)
     except SymlogicError as exc:

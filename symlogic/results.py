@@ -29,8 +29,9 @@ VerdictStatus = Literal["holds", "fails", "unknown"]
 #: decided (an ε margin too small to carry a model claim to the network, a timeout). "fails" is
 #: kept as the stored word so that bundles written before this module still re-check.
 ClaimStatus = Literal["holds", "fails", "undecided", "unknown"]
-#: extract: certified optimal within its tolerance, stopped by the time limit, or not converged.
-ExtractionStatus = Literal["optimal", "time_limit", "not_converged", "round_limit"]
+#: extract: certified optimal within its tolerance, stopped by the time limit, not converged, or
+#: "unverified" (a solver without a certificate, such as the reference SGD).
+ExtractionStatus = Literal["optimal", "time_limit", "not_converged", "round_limit", "unverified"]
 
 #: What one engine may conclude.
 OUTCOMES = ("holds", "fails", "unknown")
@@ -94,6 +95,7 @@ _WORDS: dict[str, str] = {
     "time_limit": "TIME LIMIT",
     "not_converged": "NOT CONVERGED",
     "round_limit": "ROUND LIMIT",
+    "unverified": "UNVERIFIED",
 }
 
 

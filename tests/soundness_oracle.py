@@ -1187,7 +1187,7 @@ PROVENANCE_FIELDS: dict[str, str] = {
     "extraction.method": "which algorithm produced the split; the certificate, when present, is checked "
                          "whatever the method says",
     "extraction.settings.status": "judged by the oracle: 'optimal' must be backed by gap ≤ tol·scale (documented "
-                                  "in symlogic.extraction.exact); another status says less, not something false",
+                                  "in symlogic.extraction.certified); another status says less, not something false",
     "extraction.settings.tol": "the solver's setting; the oracle checks the status 'optimal' against it, so a "
                                "changed tolerance counts as a lie exactly when it makes that status false",
     "logic_model.meta.*": "how the model was cut from the extraction (source, τ, top_k, refit); the oracle "

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..defaults import SALIENCE as DEFAULT_SALIENCE
 from ..errors import ClaimSyntaxError
 from ..results import EngineReport
 from .exact_values import Vals, compare, exact_signed_sum, minimal_mask, popcount, submasks, to_float
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["OutputBound", "NoEffect", "MaxOrder", "InteractionBound", "SALIENCE"]
 
 #: Salience threshold of ``max_order`` on a record: |I(S)| ≥ SALIENCE · max_{S≠∅} |I(S)| (docs/theory.md §3).
-SALIENCE = Fraction(1, 20)
+SALIENCE = DEFAULT_SALIENCE
 
 
 class Names(tuple):  # type: ignore[type-arg]
@@ -285,7 +286,7 @@ class MaxOrder(Conclusion):
         tau, m_top = tau * unit, m_top * unit  # back to the table's own scale for the reader
         values_out = {"max_salient_order": top_order, "tau": to_float(tau), "max_abs_interaction": to_float(m_top),
                       "salient": int(sal_masks.size)}
-        tail = f"(τ = 0.05·max|I| = {fmt(tau)}, {sal_masks.size} salient sets of {values.shape[0] - 1})"
+        tail = f"(τ = {float(SALIENCE):g}·max|I| = {fmt(tau)}, {sal_masks.size} salient sets of {values.shape[0] - 1})"
         if top_order <= k:
             return Outcome("holds", f"the highest order of a salient AND interaction is {top_order} ≤ {k} {tail}", values=values_out)
         bad = sal_masks[order[sal_masks] > k]

@@ -73,8 +73,6 @@ def test_every_registered_solver_is_reachable_from_extract_explain_and_the_cli(p
     assert (out / "evidence.zip").exists()
 
 
-@pytest.mark.xfail(reason="symlogic/bundle.py (_check_extraction) accepts only the methods 'exact' and 'reference'",
-                   raises=sl.BundleError, strict=False)
 def test_a_bundle_of_a_plugin_solver_loads_and_rechecks(plugin, tmp_path):
     ev = explain(sl.Record.from_table(TABLE), method=plugin.name, refit=None, progress=False)
     ev.save(tmp_path / "evidence.zip")

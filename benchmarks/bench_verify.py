@@ -18,7 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from symlogic import LogicModel, Record, verify
-from symlogic.exact import max_error
+from symlogic.exact_error import max_error
 
 
 def planted(n: int, seed: int = 0, terms: int = 30) -> tuple[LogicModel, Record]:

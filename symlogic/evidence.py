@@ -26,7 +26,7 @@ from .bundle import FORMAT, FORMAT_VERSION, BundleLimits, RawBundle, read_bundle
 from .bundle import sha256 as _sha256
 from .defaults import TAU
 from .errors import BundleError, InputError, SymlogicError
-from .exact import float_upper
+from .exact_error import float_upper
 from .extraction import Extraction
 from .logic import LogicModel
 from .record import Record

@@ -346,7 +346,7 @@ class LogicModel:
 
     def error(self, rec: "Record") -> tuple[float, int]:
         """Exact max_T |v(T) − f(T)| over all masks (rounded up to float64) and a mask where it is reached."""
-        from .exact import max_error
+        from .exact_error import max_error
 
         worst = max_error(self, rec.values)
         return worst.as_float_upper(), worst.mask

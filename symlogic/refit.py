@@ -2,7 +2,7 @@
 
 On a fixed set of terms, the bias and coefficients that minimise max_T |v(T) − f(T)| solve a small
 LP. Since f depends only on its support U, the LP needs one pair of rows per support group
-(vmax_g − f_g ≤ t and f_g − vmin_g ≤ t: exact per-group extremes, see :mod:`symlogic.exact`).
+(vmax_g − f_g ≤ t and f_g − vmin_g ≤ t: exact per-group extremes, see :mod:`symlogic.exact_error`).
 The reported ε is always the exact max error of the refitted float64 model, not the LP's value.
 
 HiGHS's tolerances are absolute (feasibility 1e-7) and it reads |b| ≥ 1e20 as infinite, so the LP
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InputError
-from .exact import group_table, max_error
+from .exact_error import group_table, max_error
 from .logic import LogicModel, Term
 from .masks import mask_bits
 

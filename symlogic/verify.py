@@ -3,7 +3,7 @@
 Two independent engines decide "there is no mask T with |f(T) − v(T)| > ε" in exact arithmetic:
 
 - ``z3``: the reduced table (per support group: the largest and smallest recorded output, see
-  :mod:`symlogic.exact`) as ground SMT-LIB disjunctions with exact rationals; unsat = proven.
+  :mod:`symlogic.exact_error`) as ground SMT-LIB disjunctions with exact rationals; unsat = proven.
 - ``exact``: every mask, float64 with a rigorous rounding bound, borderline masks in integers.
 
 The verdict holds only when both agree that no violation exists. A counterexample, from either
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InputError
-from .exact import exact_bound, float_upper, group_table, max_error, violations
+from .exact_error import exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
 from .params import positive_int, positive_seconds
 from .progress import Progress

@@ -273,7 +273,7 @@ def test_a_version_1_bundle_from_before_the_fix_still_loads_and_rechecks() -> No
 def test_a_bundle_at_an_exact_bound_rechecks_at_that_bound(tmp_path: Path) -> None:
     from fractions import Fraction
 
-    from symlogic.exact import float_upper
+    from symlogic.exact_error import float_upper
 
     rec = sl.Record.from_table([0.0, 0.1, 0.2, 0.3], names=["a", "b"])
     lm = sl.LogicModel.from_terms(rec.names, 0.0, [("and", ["a"], 0.1), ("and", ["b"], 0.2)])

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from symlogic import InputError, Record
 from symlogic.attribution import banzhaf_values, shapley_values
-from symlogic.exact import max_error
+from symlogic.exact_error import max_error
 from symlogic.extraction import extract
 from symlogic.extraction.certified import UNIT_RANGE, dual_bound, solve_exact
 from symlogic.logic import LogicModel

@@ -15,7 +15,7 @@ import pytest
 from symlogic import Record
 from symlogic.claims import check
 from symlogic.evidence import Evidence, _npy_bytes, evidence
-from symlogic.exact import violations
+from symlogic.exact_error import violations
 from symlogic.extraction import extract
 from symlogic.logic import LogicModel
 from symlogic.verify import verify

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symlogic import InputError, Record
-from symlogic.exact import group_table, max_error, violations
+from symlogic.exact_error import group_table, max_error, violations
 from symlogic.logic import LogicModel
 from symlogic.refit import error_curve, refit_minimax
 from symlogic.verify import verify

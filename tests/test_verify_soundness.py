@@ -16,7 +16,7 @@ import pytest
 
 import symlogic as sl
 from symlogic.errors import InputError
-from symlogic.exact import exact_bound
+from symlogic.exact_error import exact_bound
 
 
 def _one_variable(value: float) -> tuple[sl.Record, sl.LogicModel]:

@@ -33,9 +33,9 @@ def epsilon_of(epsilon: Any, lm: "LogicModel", rec: "Record | None") -> tuple[Fr
 
     A verdict counts only for the model (and record) it was proven for: a proof about another
     model bounds nothing here. A number is taken as the exact rational it denotes
-    (:func:`symlogic.exact.exact_bound`): rounding 1/10 to the float 0.1 would move a margin.
+    (:func:`symlogic.exact_error.exact_bound`): rounding 1/10 to the float 0.1 would move a margin.
     """
-    from ..exact import exact_bound
+    from ..exact_error import exact_bound
     from ..verify import Verdict
 
     if epsilon is None:
@@ -62,7 +62,7 @@ def epsilon_of(epsilon: Any, lm: "LogicModel", rec: "Record | None") -> tuple[Fr
 def confirm_epsilon(lm: "LogicModel", rec: "Record", eps: Fraction) -> None:
     """With the record at hand, an ε (a number, or a verdict about some other model or record) must
     bound this model's error on this record, else the margin would prove claims false of it."""
-    from ..exact import max_error
+    from ..exact_error import max_error
 
     worst = max_error(lm, rec.values)
     if worst.value > eps:

@@ -1,4 +1,4 @@
-"""Exact arithmetic on recorded floats and logic models: the proof layer's independent engine.
+"""The exact engine of the proof layer: exact max error and violations of a logic model against a record.
 
 Every float64 is a dyadic rational, so |v(T) − f(T)| has an exact value. We compute it fast and
 exactly: a float64 pass with a rigorous per-mask rounding bound δ decides every mask whose error is

@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import InputError
 from .masks import popcount
-from .transforms import _require_finite, n_from_length
+from .transforms import require_finite, n_from_length
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -83,7 +83,7 @@ def _semivalue(and_interactions: Table, size_weights: np.ndarray, what: str) -> 
     if size_weights.shape != (n + 1,):
         raise InputError(f"{what}: need {n + 1} size weights (sizes 0 … {n}), got shape {size_weights.shape}")
     out = _per_variable_sum(_weighted(and_interactions, size_weights[popcount(n)]), n)
-    return _require_finite(out, and_interactions, what, n)
+    return require_finite(out, and_interactions, what, n)
 
 
 def shapley_values(and_interactions: Table) -> Table:

@@ -20,9 +20,9 @@ from .errors import InputError
 from .record import (
     Record,
     RecordingEstimate,
-    _callable_identity,
-    _default_batch_size,
-    _module_identity,
+    callable_identity,
+    default_batch_size,
+    module_identity,
     estimate_recording,
     model_fingerprint,
     record,
@@ -267,7 +267,7 @@ def model_query(
         def fn(masks: torch.Tensor) -> torch.Tensor:
             return run(((masks.to(torch.float32) @ member_f) > 0) | background)  # background always kept
 
-        bs = int(batch_size) if batch_size else _default_batch_size(n)
+        bs = int(batch_size) if batch_size else default_batch_size(n)
         kept = aligned_kept(member, background, bs, dev)
 
         def aligned_fn(start: int, stop: int) -> torch.Tensor:
@@ -276,8 +276,8 @@ def model_query(
 
         key = None
         if keyed:  # what the table depends on; record() also reruns a finished batch on resume
-            model_id = _module_identity(model, model_fp) if is_module else _callable_identity(model)
-            output_id = output if isinstance(output, str) else _callable_identity(output)
+            model_id = module_identity(model, model_fp) if is_module else callable_identity(model)
+            output_id = output if isinstance(output, str) else callable_identity(output)
             key = f"{input_fp}|{tensor_fingerprint(member)}|{model_id}|{output_id}|{target}"
         yield ModelQuery(
             fn=fn, batch_fn=aligned_fn if kept is not None else None, n=n, device=dev, target=target, checkpoint_key=key,

@@ -41,7 +41,7 @@ __all__ = ["Record", "record", "check_memory", "masks_tensor", "MAX_VARIABLES", 
 MAX_VARIABLES = 40
 
 
-def _available_bytes() -> int:
+def available_bytes() -> int:
     """Memory available to this process, from /proc/meminfo where present, else a safe guess."""
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
@@ -74,7 +74,7 @@ def check_memory(n: int, bytes_per_mask: int = 8, what: str = "the table") -> No
             f"symlogic records at most n = {MAX_VARIABLES}: group input elements into fewer variables"
         )
     need = bytes_per_mask * (1 << n)
-    avail = _available_bytes()
+    avail = available_bytes()
     if need > 0.8 * avail:
         raise ResourceError(
             f"n = {n} variables needs about {_human(need)} for {what}, but only {_human(avail)} of memory is "
@@ -96,7 +96,7 @@ def _complex_error(what: str, dtype: Any) -> InputError:
     )
 
 
-def _real_outputs(out: Any, what: str = "fn's outputs") -> np.ndarray | torch.Tensor:
+def real_outputs(out: Any, what: str = "fn's outputs") -> np.ndarray | torch.Tensor:
     """Outputs as a detached real tensor (left on its device) or a float64 array.
 
     Bools count as 0/1. Complex numbers are refused (casting would drop the imaginary part), and so
@@ -160,7 +160,7 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        values = _real_outputs(self.values, "a record's values")
+        values = real_outputs(self.values, "a record's values")
         if isinstance(values, torch.Tensor):
             values = values.to("cpu", torch.float64).numpy()
         if values.ndim != 1:
@@ -176,7 +176,7 @@ class Record:
     @classmethod
     def from_table(cls, values: Any, names: Sequence[str] | None = None, **provenance: Any) -> "Record":
         """Wrap a precomputed table of length 2^n (numpy, torch or a sequence of reals; bools count as 0/1)."""
-        arr = _real_outputs(values, "the table's values")
+        arr = real_outputs(values, "the table's values")
         if isinstance(arr, torch.Tensor):
             arr = arr.to("cpu", torch.float64).numpy()
         if arr.ndim != 1:
@@ -249,7 +249,7 @@ def _value_digest(value: Any, h: Any, depth: int) -> None:
     elif isinstance(value, frozenset):  # its order depends on the hash seed
         h.update(f"frozenset|{sorted(repr(v) for v in value)!r}|".encode())
     elif isinstance(value, torch.nn.Module):
-        h.update(_module_identity(value).encode())
+        h.update(module_identity(value).encode())
     elif isinstance(value, torch.Tensor):
         h.update(f"tensor|{value.dtype}|{tuple(value.shape)}|".encode())
         try:
@@ -272,7 +272,7 @@ def _value_digest(value: Any, h: Any, depth: int) -> None:
             h.update(f"{k!r}=".encode())
             _value_digest(value[k], h, depth - 1)
     elif callable(value) and depth > 0:
-        h.update(_callable_identity(value, depth - 1).encode())
+        h.update(callable_identity(value, depth - 1).encode())
     else:
         h.update(f"{type(value).__module__}.{type(value).__qualname__}|".encode())
 
@@ -296,7 +296,7 @@ def model_fingerprint(model: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
-def _module_identity(module: torch.nn.Module, fingerprint: str | None = None) -> str:
+def module_identity(module: torch.nn.Module, fingerprint: str | None = None) -> str:
     """A torch module's structure (each submodule's class and forward code) and parameter fingerprint
     (``fingerprint`` when the caller has it already)."""
     h = hashlib.sha256(b"module|")
@@ -313,7 +313,7 @@ def _module_identity(module: torch.nn.Module, fingerprint: str | None = None) ->
     return h.hexdigest()
 
 
-def _callable_identity(fn: Any, depth: int = _IDENTITY_DEPTH) -> str:
+def callable_identity(fn: Any, depth: int = _IDENTITY_DEPTH) -> str:
     """SHA-256 naming what ``fn`` computes, as far as cheaply known.
 
     A function: module, qualified name, bytecode and constants (not line numbers), defaults and
@@ -324,13 +324,13 @@ def _callable_identity(fn: Any, depth: int = _IDENTITY_DEPTH) -> str:
     """
     h = hashlib.sha256()
     if isinstance(fn, torch.nn.Module):
-        return _module_identity(fn)
+        return module_identity(fn)
     if isinstance(fn, functools.partial):
-        h.update(f"partial|{_callable_identity(fn.func, depth)}|".encode())
+        h.update(f"partial|{callable_identity(fn.func, depth)}|".encode())
         _value_digest((fn.args, fn.keywords), h, depth)
     elif isinstance(fn, types.MethodType):
-        h.update(f"method|{_callable_identity(fn.__func__, depth)}|".encode())
-        h.update(_callable_identity(fn.__self__, depth - 1).encode() if depth > 0 else type(fn.__self__).__qualname__.encode())
+        h.update(f"method|{callable_identity(fn.__func__, depth)}|".encode())
+        h.update(callable_identity(fn.__self__, depth - 1).encode() if depth > 0 else type(fn.__self__).__qualname__.encode())
     elif isinstance(fn, types.FunctionType):
         h.update(f"function|{fn.__module__}.{fn.__qualname__}|".encode())
         _code_digest(fn.__code__, h)
@@ -485,7 +485,7 @@ def _saved_on_exit(ckpt: _Checkpoint | None) -> Iterator[None]:
             ckpt.save()
 
 
-def _default_batch_size(n: int) -> int:
+def default_batch_size(n: int) -> int:
     return min(1 << n, 4096)
 
 
@@ -536,7 +536,7 @@ def _estimate(n: int, bs: int, masks: int, batches: int, timed: Sequence[tuple[i
     """Extrapolate the fastest timed batch's cost per mask to ``masks`` masks."""
     per_mask = min(sec / max(m, 1) for m, sec in timed)
     return RecordingEstimate(n=n, masks=masks, batches=batches, batch_size=bs, seconds=per_mask * masks,
-                             bytes=8 * (1 << n), available_bytes=_available_bytes(), seconds_per_mask=per_mask,
+                             bytes=8 * (1 << n), available_bytes=available_bytes(), seconds_per_mask=per_mask,
                              timed_masks=sum(m for m, _ in timed))
 
 
@@ -566,7 +566,7 @@ def _batch_outputs(fn: Callable[[torch.Tensor], Any] | None, batch_fn: Callable[
 
     def outputs(start: int, stop: int) -> np.ndarray | torch.Tensor:
         out = batch_fn(start, stop) if batch_fn is not None else fn(masks_tensor(start, stop, n, dev))  # type: ignore[misc]
-        out = _real_outputs(out).reshape(-1)
+        out = real_outputs(out).reshape(-1)
         if out.shape[0] != stop - start:
             raise InputError(
                 f"fn returned {out.shape[0]} outputs for a batch of {stop - start} masks; "
@@ -593,7 +593,7 @@ def estimate_recording(
     """
     n = _check_n(n)
     total = 1 << n
-    bs = int(batch_size) if batch_size else _default_batch_size(n)
+    bs = int(batch_size) if batch_size else default_batch_size(n)
     if bs < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
@@ -668,7 +668,7 @@ def record(
         raise InputError(f"max_seconds must be a positive number of seconds, got {max_seconds!r}")
     names = check_names(names, n)
     total = 1 << n
-    bs = int(batch_size) if batch_size else _default_batch_size(n)
+    bs = int(batch_size) if batch_size else default_batch_size(n)
     if bs < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
@@ -680,7 +680,7 @@ def record(
 
     ckpt = None
     if checkpoint is not None:
-        fn_identity = None if checkpoint_key else _callable_identity(batch_fn if batch_fn is not None else fn)
+        fn_identity = None if checkpoint_key else callable_identity(batch_fn if batch_fn is not None else fn)
         ckpt = _Checkpoint(checkpoint, n, names, bs, checkpoint_key or None, fn_identity)
         _check_resume(ckpt, on_host)
     values = ckpt.values if ckpt is not None else np.empty(total)

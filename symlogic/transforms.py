@@ -131,7 +131,7 @@ def _largest(x: Table) -> float:
     return float(np.abs(arr).max()) if arr.size else 0.0
 
 
-def _require_finite(out: Table, x: Table, what: str, n: int | None = None) -> Table:
+def require_finite(out: Table, x: Table, what: str, n: int | None = None) -> Table:
     """``out`` if it is all finite; else an :class:`InputError` on whether the input ``x`` held
     NaN/inf already or the sums (over up to 2^n entries; n from ``out`` by default) overflowed,
     with the power of two to divide by."""
@@ -213,8 +213,8 @@ def _butterfly_inplace(y: Table, n: int, *, upward: bool, sign: int) -> Table:
 
 
 def _checked(out: Table, x: Table, what: str, check_finite: bool) -> Table:
-    """``out``, refused by :func:`_require_finite` when ``check_finite`` and it is not all finite."""
-    return _require_finite(out, x, what) if check_finite else out
+    """``out``, refused by :func:`require_finite` when ``check_finite`` and it is not all finite."""
+    return require_finite(out, x, what) if check_finite else out
 
 
 @_cpu_fast_path
@@ -302,7 +302,7 @@ def or_sum(o: Table, *, check_finite: bool = True) -> Table:
     if not check_finite or _all_finite(out):
         return out
     used = o[..., 1:] if isinstance(o, torch.Tensor) else np.asarray(o)[..., 1:]  # the ∅ entry is ignored
-    return _require_finite(out, used, "or_sum")
+    return require_finite(out, used, "or_sum")
 
 
 @_cpu_fast_path

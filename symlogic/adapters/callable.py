@@ -19,7 +19,7 @@ import torch
 
 from ..errors import InputError
 from ..masks import check_names
-from ..record import Record, RecordingEstimate, _real_outputs, estimate_recording, masks_tensor, record
+from ..record import Record, RecordingEstimate, real_outputs, estimate_recording, masks_tensor, record
 from .base import (  # noqa: F401  (re-exported: they lived here before base.py)
     Masks,
     MaskedInputAdapter,
@@ -86,7 +86,7 @@ class CallableAdapter(ModelAdapter):
     def query(self, masks: Masks, *, device: torch.device | str | None = None) -> np.ndarray:
         """``fn`` on the given masks (int masks or a boolean [B, n] batch), as float64 [B]."""
         batch = mask_batch(masks, self.n).to(device if device is not None else "cpu")
-        out = _real_outputs(self.fn(batch)).reshape(-1)
+        out = real_outputs(self.fn(batch)).reshape(-1)
         out = out.to("cpu", torch.float64).numpy() if isinstance(out, torch.Tensor) else out
         if out.shape[0] != batch.shape[0]:
             raise InputError(f"fn returned {out.shape[0]} outputs for {batch.shape[0]} masks; it must return one scalar per mask")

@@ -56,7 +56,7 @@ import torch
 
 from ..errors import InputError, ResourceError
 from ..progress import Progress
-from ..record import _available_bytes
+from ..record import available_bytes
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, superset_sum
 from ._factored import solve_factored
 from ._generation import Seed, generate
@@ -376,10 +376,10 @@ def _default_device(device: object) -> torch.device:
 
 def _free_memory(device: torch.device) -> int:
     """Bytes free on ``device``: the driver's view for CUDA, the OS's available memory otherwise
-    (:func:`symlogic.record._available_bytes`)."""
+    (:func:`symlogic.record.available_bytes`)."""
     if device.type == "cuda":
         return int(torch.cuda.mem_get_info(device)[0])
-    return _available_bytes()
+    return available_bytes()
 
 
 def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty: bool, device: torch.device,

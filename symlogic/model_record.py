@@ -17,16 +17,8 @@ import numpy as np
 import torch
 
 from .errors import InputError
-from .record import (
-    Record,
-    RecordingEstimate,
-    callable_identity,
-    default_batch_size,
-    module_identity,
-    estimate_recording,
-    model_fingerprint,
-    record,
-)
+from .fingerprint import callable_identity, model_fingerprint, module_identity
+from .record import Record, RecordingEstimate, default_batch_size, estimate_recording, record
 
 __all__ = ["record_model", "estimate_model", "scalar_output", "variable_membership", "model_fingerprint",
            "tensor_fingerprint", "eval_mode", "predicted_class", "as_logits"]

@@ -13,23 +13,20 @@ ETA on one) and refuses one over ``max_seconds`` before spending it.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import json
 import numbers
 import os
 import time
-import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .checkpoint import CHECKPOINT_EVERY_S, Checkpoint, check_resume, saved_on_exit
 from .errors import InputError, ResourceError
+from .fingerprint import callable_identity
 from .masks import check_names, mask_from_names, mask_names
 from .progress import Progress, format_duration, log_line
 from .transforms import n_from_length
@@ -222,267 +219,6 @@ class Record:
             "values_sha256": self.fingerprint,
             "meta": self.meta,
         }
-
-
-#: Depth to which closures, defaults and attributes are followed when fingerprinting a callable.
-_IDENTITY_DEPTH = 3
-#: Bytes of a tensor copied to the host at a time while hashing it.
-_HASH_CHUNK_BYTES = 1 << 26
-
-
-def _code_digest(code: types.CodeType, h: Any) -> None:
-    """Feed a code object's bytecode, names and constants (nested code included, line numbers not)."""
-    h.update(code.co_code)
-    h.update(repr((code.co_names, code.co_freevars, code.co_argcount, code.co_kwonlyargcount)).encode())
-    for const in code.co_consts:
-        _value_digest(const, h, _IDENTITY_DEPTH)
-
-
-def _value_digest(value: Any, h: Any, depth: int) -> None:
-    """Feed what a callable depends on: scalars and text by value, arrays and modules by content,
-    callables by identity; anything else by its type only (the resume check covers the rest)."""
-    if isinstance(value, types.CodeType):
-        h.update(b"code|")
-        _code_digest(value, h)
-    elif value is None or isinstance(value, (bool, int, float, complex, str, bytes, type(Ellipsis), np.generic)):
-        h.update(f"{type(value).__name__}|{value!r}|".encode())
-    elif isinstance(value, frozenset):  # its order depends on the hash seed
-        h.update(f"frozenset|{sorted(repr(v) for v in value)!r}|".encode())
-    elif isinstance(value, torch.nn.Module):
-        h.update(module_identity(value).encode())
-    elif isinstance(value, torch.Tensor):
-        h.update(f"tensor|{value.dtype}|{tuple(value.shape)}|".encode())
-        try:
-            flat = value.detach().contiguous().reshape(-1)
-            step = max(1, _HASH_CHUNK_BYTES // max(1, flat.element_size()))
-            for i in range(0, flat.numel(), step):  # to the host a chunk at a time: bounded host memory
-                h.update(flat[i:i + step].to("cpu").view(torch.uint8).numpy().data)
-        except (RuntimeError, TypeError, NotImplementedError):  # sparse, quantized, meta: shape and dtype only
-            pass
-    elif isinstance(value, np.ndarray) and value.dtype.kind != "O":
-        h.update(f"ndarray|{value.dtype.str}|{value.shape}|".encode())
-        h.update(np.ascontiguousarray(value).reshape(-1).view(np.uint8).data)
-    elif isinstance(value, (tuple, list)) and depth > 0:
-        h.update(f"{type(value).__name__}|{len(value)}|".encode())
-        for v in value[:1000]:
-            _value_digest(v, h, depth - 1)
-    elif isinstance(value, dict) and depth > 0:
-        h.update(f"dict|{len(value)}|".encode())
-        for k in sorted(value, key=repr)[:1000]:
-            h.update(f"{k!r}=".encode())
-            _value_digest(value[k], h, depth - 1)
-    elif callable(value) and depth > 0:
-        h.update(callable_identity(value, depth - 1).encode())
-    else:
-        h.update(f"{type(value).__module__}.{type(value).__qualname__}|".encode())
-
-
-def model_fingerprint(model: torch.nn.Module) -> str:
-    """SHA-256 over the names, dtypes, shapes and bytes of the model's parameters and buffers."""
-    h = hashlib.sha256()
-    items = [(name, tensor.detach()) for name, tensor in model.state_dict().items()]
-    # one copy to the host for all tensors on a device (one synchronisation, not one per tensor)
-    flat = [t.contiguous().reshape(-1).view(torch.uint8) if t.numel() else t.new_empty(0, dtype=torch.uint8)
-            for _, t in items]
-    by_device: dict[torch.device, np.ndarray] = {}
-    for dev in {t.device for t in flat}:
-        by_device[dev] = torch.cat([t for t in flat if t.device == dev]).cpu().numpy()
-    offsets = dict.fromkeys(by_device, 0)
-    for (name, t), b in zip(items, flat):
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        start = offsets[b.device]
-        h.update(by_device[b.device][start:start + b.numel()].tobytes())
-        offsets[b.device] = start + b.numel()
-    return h.hexdigest()
-
-
-def module_identity(module: torch.nn.Module, fingerprint: str | None = None) -> str:
-    """A torch module's structure (each submodule's class and forward code) and parameter fingerprint
-    (``fingerprint`` when the caller has it already)."""
-    h = hashlib.sha256(b"module|")
-    for name, sub in module.named_modules():
-        cls = type(sub)
-        h.update(f"{name}:{cls.__module__}.{cls.__qualname__}|{sub.extra_repr()}|".encode())
-        forward = getattr(cls, "forward", None)
-        if isinstance(forward, types.FunctionType):
-            _code_digest(forward.__code__, h)
-    try:
-        h.update((fingerprint or model_fingerprint(module)).encode())
-    except (RuntimeError, TypeError, NotImplementedError):  # tensors without plain bytes: structure only
-        h.update(b"no parameter fingerprint")
-    return h.hexdigest()
-
-
-def callable_identity(fn: Any, depth: int = _IDENTITY_DEPTH) -> str:
-    """SHA-256 naming what ``fn`` computes, as far as cheaply known.
-
-    A function: module, qualified name, bytecode and constants (not line numbers), defaults and
-    closure contents. A torch module: its structure and parameters. A bound method or partial:
-    the function and what it is bound to. Another callable object: its class, its ``__call__`` and
-    the modules, tensors and arrays among its attributes (counters and other plain attributes are
-    state, not identity). Globals the code reads are not followed: the resume check covers them.
-    """
-    h = hashlib.sha256()
-    if isinstance(fn, torch.nn.Module):
-        return module_identity(fn)
-    if isinstance(fn, functools.partial):
-        h.update(f"partial|{callable_identity(fn.func, depth)}|".encode())
-        _value_digest((fn.args, fn.keywords), h, depth)
-    elif isinstance(fn, types.MethodType):
-        h.update(f"method|{callable_identity(fn.__func__, depth)}|".encode())
-        h.update(callable_identity(fn.__self__, depth - 1).encode() if depth > 0 else type(fn.__self__).__qualname__.encode())
-    elif isinstance(fn, types.FunctionType):
-        h.update(f"function|{fn.__module__}.{fn.__qualname__}|".encode())
-        _code_digest(fn.__code__, h)
-        _value_digest((fn.__defaults__, fn.__kwdefaults__), h, depth)
-        for cell in fn.__closure__ or ():
-            try:
-                contents = cell.cell_contents
-            except ValueError:  # an empty cell
-                contents = None
-            _value_digest(contents, h, depth)
-    elif isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
-        h.update(f"builtin|{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}|".encode())
-    else:
-        cls = type(fn)
-        h.update(f"object|{cls.__module__}.{cls.__qualname__}|".encode())
-        call = getattr(cls, "__call__", None)
-        if isinstance(call, types.FunctionType):
-            _code_digest(call.__code__, h)
-        for name, attr in sorted(getattr(fn, "__dict__", {}).items()):
-            if isinstance(attr, (torch.nn.Module, torch.Tensor, np.ndarray)):
-                h.update(f"{name}=".encode())
-                _value_digest(attr, h, depth)
-    return h.hexdigest()
-
-
-_CHECKPOINT_FORMAT = "symlogic-checkpoint 2"
-
-
-class _Checkpoint:
-    """Finished batches of a recording kept on disk (an .npz of plain arrays, never pickled).
-
-    The header binds the file to what is recorded (n, names, batch size, and the caller's key or
-    else the identity of ``fn``); a SHA-256 over header, values and done flags is stored with it,
-    so an edited, truncated or re-typed file is refused instead of resumed from. The hash guards
-    against accidents, not forgery: :func:`record` also reruns one finished batch on resume.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], n: int, names: Sequence[str], batch_size: int,
-                 key: str | None, fn_identity: str | None) -> None:
-        self.path = Path(path)
-        self.header: dict[str, Any] = {
-            "format": _CHECKPOINT_FORMAT, "n": int(n), "names": list(names), "batch_size": int(batch_size),
-            "key": key, "fn": fn_identity,
-        }
-        nbatch = -(-(1 << n) // batch_size)
-        self.values = np.full(1 << n, np.nan)
-        self.done = np.zeros(nbatch, dtype=bool)
-        if self.path.exists():
-            self._load()
-
-    @staticmethod
-    def _digest(header: bytes, values: np.ndarray, done: np.ndarray) -> str:
-        h = hashlib.sha256()
-        for part in (header, values.tobytes(), done.tobytes()):
-            h.update(len(part).to_bytes(8, "little"))
-            h.update(part)
-        return h.hexdigest()
-
-    def _refuse(self, problem: str) -> InputError:
-        return InputError(f"checkpoint {self.path} {problem}; delete the file to start afresh or pass another checkpoint path")
-
-    def _load(self) -> None:
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                missing = {"header", "values", "done", "sha256"} - set(data.files)
-                if missing:
-                    raise ValueError(f"no {', '.join(sorted(missing))}: an older symlogic or another program wrote it")
-                raw, values, done, stored = data["header"], data["values"], data["done"], data["sha256"]
-            if raw.dtype != np.uint8 or stored.dtype != np.uint8:
-                raise ValueError("header or hash is not bytes")
-            header_bytes = raw.tobytes()
-            header = json.loads(header_bytes.decode("utf-8"))
-            stored_hash = stored.tobytes().decode("ascii")
-        except Exception as exc:  # any unreadable file is reported the same way
-            raise self._refuse(f"is not a readable symlogic checkpoint ({exc})") from exc
-        if header != self.header:
-            theirs = header if isinstance(header, dict) else {}
-            differ = [k for k in self.header if theirs.get(k) != self.header[k]]
-            shown = "; ".join(f"{k}: {_short(theirs.get(k))} there, {_short(self.header[k])} here" for k in differ)
-            hint = " (fn is another function, or its code, closure or parameters changed)" if "fn" in differ else ""
-            raise self._refuse(f"belongs to a different recording ({shown}){hint}")
-        if values.dtype != np.float64 or values.shape != self.values.shape:
-            raise self._refuse(f"holds values of dtype {values.dtype} and shape {values.shape}, "
-                               f"not float64 of shape {self.values.shape}")
-        if done.dtype != np.bool_ or done.shape != self.done.shape:
-            raise self._refuse(f"holds done flags of dtype {done.dtype} and shape {done.shape}, not bool of shape {self.done.shape}")
-        if self._digest(header_bytes, values, done) != stored_hash:
-            raise self._refuse("does not match its stored SHA-256: it was altered or damaged after it was written")
-        bs = self.header["batch_size"]
-        bad = [int(b) for b in np.flatnonzero(done) if not np.isfinite(values[b * bs:(b + 1) * bs]).all()]
-        if bad:
-            raise self._refuse(f"marks batches {bad[:5]} as finished but holds NaN or infinite values in them")
-        self.values[...] = values
-        self.done[...] = done
-
-    def save(self) -> None:
-        header = json.dumps(self.header, sort_keys=True).encode("utf-8")
-        digest = self._digest(header, self.values, self.done)
-        tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, header=np.frombuffer(header, dtype=np.uint8), values=self.values, done=self.done,
-                 sha256=np.frombuffer(digest.encode("ascii"), dtype=np.uint8))
-        os.replace(tmp, self.path)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-#: A rerun of a finished batch on resume must match the stored values to |new − old| ≤
-#: rtol·max(|old|, |new|) + atol. Rerunning the same masks with the same batch shape is bit-identical
-#: on deterministic backends; the relative slack (about 8 float32 ulps) admits the summation-order
-#: noise of nondeterministic GPU kernels, the absolute one that noise at outputs of zero. Another
-#: function or input changes outputs by far more.
-_RESUME_RTOL, _RESUME_ATOL = 1e-6, 1e-12
-
-
-def _check_resume(ckpt: _Checkpoint, outputs: Callable[[int, int], np.ndarray]) -> None:
-    """Rerun the last finished batch and compare it with the checkpoint: a different function or
-    input with the same key (or the same code reading changed globals) is refused, not resumed."""
-    done = np.flatnonzero(ckpt.done)
-    if not done.size:
-        return
-    bs = ckpt.header["batch_size"]
-    start = int(done[-1]) * bs
-    stop = min(start + bs, ckpt.values.shape[0])
-    old = ckpt.values[start:stop]
-    new = outputs(start, stop)
-    diff = np.abs(new - old)
-    bad = ~(diff <= _RESUME_RTOL * np.maximum(np.abs(old), np.abs(new)) + _RESUME_ATOL)  # NaN counts as bad
-    if bad.any():
-        k = int(np.flatnonzero(bad)[np.argmax(np.where(np.isnan(diff[bad]), np.inf, diff[bad]))])
-        raise InputError(
-            f"checkpoint {ckpt.path} does not match fn: rerunning its finished masks {start} … {stop - 1} gives "
-            f"{int(bad.sum())} different outputs (mask {start + k}: {old[k]!r} stored, {new[k]!r} now); it was made by "
-            "another function, model or input, or fn is not deterministic; delete the file to start afresh or pass "
-            "another checkpoint path"
-        )
-
-
-#: Seconds between checkpoint writes; the checkpoint is also written when recording stops for any reason.
-_CHECKPOINT_EVERY_S = 5.0
-
-
-@contextlib.contextmanager
-def _saved_on_exit(ckpt: _Checkpoint | None) -> Iterator[None]:
-    """Write the checkpoint however the block ends (done, exception, KeyboardInterrupt)."""
-    try:
-        yield
-    finally:
-        if ckpt is not None:
-            ckpt.save()
 
 
 def default_batch_size(n: int) -> int:
@@ -681,8 +417,8 @@ def record(
     ckpt = None
     if checkpoint is not None:
         fn_identity = None if checkpoint_key else callable_identity(batch_fn if batch_fn is not None else fn)
-        ckpt = _Checkpoint(checkpoint, n, names, bs, checkpoint_key or None, fn_identity)
-        _check_resume(ckpt, on_host)
+        ckpt = Checkpoint(checkpoint, n, names, bs, checkpoint_key or None, fn_identity)
+        check_resume(ckpt, on_host)
     values = ckpt.values if ckpt is not None else np.empty(total)
     on_device: list[tuple[int, torch.Tensor]] = []  # (start, outputs) kept where fn made them
     starts = range(0, total, bs)
@@ -692,7 +428,7 @@ def record(
     estimating = len(todo) > 1
     last_save = _clock()
     with Progress(total, f"recording 2^{n} masks", enabled=progress, unit="masks", clock=_clock) as bar, \
-            _saved_on_exit(ckpt):
+            saved_on_exit(ckpt):
         bar.skip(total - todo_masks)
         for b in todo:
             start = starts[b]
@@ -719,7 +455,7 @@ def record(
             if ckpt is not None:
                 # a batch with NaN/inf is not kept as finished: a rerun recomputes it (the error names its masks)
                 ckpt.done[b] = bool(np.isfinite(values[start:stop]).all())
-                if _clock() - last_save > _CHECKPOINT_EVERY_S:
+                if _clock() - last_save > CHECKPOINT_EVERY_S:
                     ckpt.save()
                     last_save = _clock()
             bar.update(stop - start)

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from symlogic import InputError, Record, record, record_model
-from symlogic.record import _Checkpoint
+from symlogic.checkpoint import Checkpoint as _Checkpoint
 
 
 def weighted_sum(masks: torch.Tensor) -> torch.Tensor:

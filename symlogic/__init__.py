@@ -16,7 +16,6 @@ Every name is loaded on first use, so ``import symlogic`` loads neither torch, Z
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import backends as _backends
 from .errors import BundleError, ClaimSyntaxError, InputError, ResourceError, SymlogicError
 from .version import __version__
+from .lazy import lazy_attributes
 
 # name -> module that defines it, imported on first access: ``import symlogic`` loads neither torch
 # nor Z3 nor SymPy, so ``symlogic --help`` answers at once and a library import stays cheap.
@@ -114,14 +114,4 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'symlogic' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

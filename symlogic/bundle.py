@@ -191,8 +191,8 @@ def _check_claims(path: Any, claims: Any, limits: BundleLimits) -> None:
             raise _fail(path, f"a claim of {len(text)} characters, over the limit of {limits.max_claim_chars}")
         if c.get("target", "record") not in ("record", "model"):
             raise _fail(path, f"a claim's target must be 'record' or 'model', got {c.get('target')!r}")
-        _get(path, c, "holds", (bool,), "claim", optional=True)
-        _get(path, c, "status", (str,), "claim", optional=True)
+        _get(path, c, "holds", (bool,), "claim")  # every bundle states both; a reader is shown them
+        _get(path, c, "status", (str,), "claim")
 
 
 def _check_manifest(path: Any, manifest: dict[str, Any], limits: BundleLimits) -> None:

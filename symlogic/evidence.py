@@ -16,12 +16,13 @@ import math
 import os
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from .claims.result import ClaimResult
 from .bundle import FORMAT, FORMAT_VERSION, BundleLimits, RawBundle, read_bundle
 from .bundle import sha256 as _sha256
 from .defaults import TAU
@@ -30,6 +31,7 @@ from .exact_error import float_upper
 from .extraction import Extraction
 from .logic import LogicModel
 from .record import Record
+from .results import status_word
 from .verify import Verdict, verify
 
 __all__ = ["Evidence", "evidence", "RecheckItem", "RecheckReport", "BundleLimits", "FORMAT", "FORMAT_VERSION"]
@@ -79,7 +81,7 @@ class Evidence:
     extraction: Extraction | None
     logic_model: LogicModel
     verdict: Verdict
-    claims: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[ClaimResult] = field(default_factory=list)
     created: str = ""
     symlogic_version: str = ""
 
@@ -95,7 +97,7 @@ class Evidence:
             "extraction": ex.summary() if ex is not None else None,
             "logic_model": self.logic_model.to_dict(),
             "verdict": _finite_json(self.verdict.to_dict()),
-            "claims": self.claims,
+            "claims": [_finite_json(c.to_dict()) for c in self.claims],
             "members": hashes,
         }
 
@@ -164,11 +166,9 @@ class Evidence:
                  f"ε-equivalence: {'PROVEN' if v.holds else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
                  f"ε = {v.epsilon:.6g} (engines: {engines})"]
         for c in self.claims:
-            status = c.get("status") or ("holds" if c.get("holds") else "fails")
-            word = {"holds": "HOLDS", "fails": "REFUTED"}.get(status, status.upper())
-            cex = c.get("counterexample")
-            extra = f"; counterexample: present = {cex.get('present')}" if status == "fails" and cex else ""
-            lines.append(f"claim {c['claim']!r}: {word}{extra}")
+            cex = c.counterexample
+            extra = f"; counterexample: present = {cex.get('present')}" if c.status == "fails" and cex else ""
+            lines.append(f"claim {c.claim!r}: {status_word(c.status, 'claim')}{extra}")
         return lines
 
     def to_html(self, path: str | os.PathLike[str], *, error_curve_k: int = 12) -> str:
@@ -194,7 +194,7 @@ class Evidence:
         provenance["record"] = {k: v for k, v in provenance["record"].items() if k != "names"}
         out = write_report(path, title=f"symlogic evidence: {self.record.n} variables, {self.record.output}",
                            formula_text=str(self.logic_model), formula_latex=self.logic_model.to_latex(),
-                           verdicts=[verdict], claims=self.claims, provenance=provenance, lm=self.logic_model,
+                           verdicts=[verdict], claims=[_finite_json(c.to_dict()) for c in self.claims], provenance=provenance, lm=self.logic_model,
                            record_values=self.record.values, epsilon=self.verdict.epsilon,
                            error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)),
                            extraction=None if self.extraction is None else _extraction_line(self.extraction))
@@ -275,8 +275,12 @@ def _load(path: str | os.PathLike[str], limits: BundleLimits | None) -> Evidence
         _stored_epsilon(verdict)
     except BundleError as exc:
         raise BundleError(f"{path}: {exc}") from None
+    try:
+        claims = [ClaimResult.from_dict(c) for c in manifest.get("claims") or []]
+    except InputError as exc:
+        raise BundleError(f"{path}: a claim is malformed ({exc}); the manifest was altered") from None
     return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=verdict,
-                    claims=list(manifest.get("claims") or []), created=str(manifest.get("created", "")),
+                    claims=claims, created=str(manifest.get("created", "")),
                     symlogic_version=str(manifest.get("symlogic_version", "")))
 
 
@@ -294,17 +298,13 @@ def _check_term_forms(path: str | os.PathLike[str], terms: Any) -> None:
 
 # ---- building -------------------------------------------------------------------------------
 def _check_claim(text: str, target: str, rec: Record, lm: LogicModel, verdict: Verdict | None,
-                 timeout: float) -> dict[str, Any]:
+                 timeout: float) -> ClaimResult:
+    """One claim checked for a bundle: on the record, or on the model with its proven ε; the result
+    keeps the claim's text as given and its target."""
     from .claims import check
 
-    if target == "record":
-        res = check(text, rec)
-    else:
-        res = check(text, lm, epsilon=verdict, record=rec)
-    d = res.to_dict()
-    d["claim"] = text
-    d["target"] = target
-    return _finite_json(d)
+    res = check(text, rec) if target == "record" else check(text, lm, epsilon=verdict, record=rec)
+    return replace(res, claim=text, target=target)
 
 
 def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequence[Any] = (), *,
@@ -481,9 +481,9 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
     items.append(RecheckItem("ε-equivalence", same and v.holds,
                              f"{'holds' if v.holds else 'does NOT hold'} at ε = {stored.epsilon!r} (engines {v.engine_results}; "
                              f"max error {v.max_error_exact} = {v.max_error:.6g}; stored: {'holds' if stored.holds else 'fails'})"))
-    fresh_by_claim: dict[tuple[str, str], dict[str, Any]] = {}  # a repeated claim is checked once
+    fresh_by_claim: dict[tuple[str, str], ClaimResult] = {}  # a repeated claim is checked once
     for c in ev.claims:
-        text, target = str(c.get("claim", "")), str(c.get("target", "record"))
+        text, target = c.claim, c.target or "record"
         try:
             if (text, target) not in fresh_by_claim:
                 fresh_by_claim[(text, target)] = _check_claim(text, target, ev.record, ev.logic_model, v, timeout)
@@ -491,12 +491,11 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
         except SymlogicError as exc:
             items.append(RecheckItem(f"claim {text!r}", False, f"could not be re-checked: {exc}"))
             continue
-        same = fresh.get("holds") == c.get("holds")
-        cex_old = (c.get("counterexample") or {}).get("mask") if isinstance(c.get("counterexample"), dict) else c.get("counterexample")
-        cex_new = (fresh.get("counterexample") or {}).get("mask")
-        same = same and cex_old == cex_new and all(_normal(fresh.get(k)) == _normal(c.get(k)) for k in _CLAIM_KEYS)
-        same = same and _engine_reports(fresh) == _engine_reports(c)
-        word = "holds" if fresh.get("holds") else f"refuted (counterexample mask {cex_new})"
+        new_d, old_d = _finite_json(fresh.to_dict()), _finite_json(c.to_dict())
+        same = fresh.holds == c.holds and all(_normal(new_d.get(k)) == _normal(old_d.get(k)) for k in _CLAIM_KEYS)
+        same = same and _engine_reports(new_d) == _engine_reports(old_d)
+        cex_new = (fresh.counterexample or {}).get("mask")
+        word = "holds" if fresh.holds else f"refuted (counterexample mask {cex_new})"
         items.append(RecheckItem(f"claim {text!r} on the {target}", same,
                                  f"{word}; {'reproduces' if same else 'DIFFERS FROM'} the stored result"))
     return RecheckReport(items=items)

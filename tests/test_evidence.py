@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symlogic import BundleError, Record
+from symlogic.claims import ClaimResult
 from symlogic.evidence import Evidence, evidence
 from symlogic.extraction import extract
 
@@ -47,7 +48,7 @@ def test_round_trip_keeps_everything(bundle):
     assert np.array_equal(back.record.values, ev.record.values) and back.record.names == ev.record.names
     assert back.logic_model == ev.logic_model
     assert back.verdict == ev.verdict and back.verdict.holds
-    assert [c["holds"] for c in back.claims] == [c["holds"] for c in ev.claims] == [True, False, True]
+    assert [c.holds for c in back.claims] == [c.holds for c in ev.claims] == [True, False, True]
     assert np.array_equal(back.extraction.and_, ev.extraction.and_)
     assert np.array_equal(back.extraction.certificate, ev.extraction.certificate)
     assert back.record.fingerprint == ev.record.fingerprint
@@ -112,9 +113,13 @@ def test_altered_manifest_result_fails_the_recheck(bundle, tmp_path):
     def edit(man):
         man["claims"][1]["holds"] = True  # claim that a refuted claim holds
     _rewrite(path, tmp_path / "x.zip", _edit_manifest(edit))
-    report = Evidence.load(tmp_path / "x.zip").recheck()
-    assert not report.ok
-    assert any(not i.ok and "no_effect" in i.name for i in report.items)
+    try:  # a self-contradicting result (holds with status "fails") is refused as soon as it is read
+        report = Evidence.load(tmp_path / "x.zip").recheck()
+    except BundleError as exc:
+        assert "claim" in str(exc) and "altered" in str(exc)
+    else:
+        assert not report.ok
+        assert any(not i.ok and "no_effect" in i.name for i in report.items)
 
 
 def test_altered_logic_model_fails_the_recheck(bundle, tmp_path):
@@ -247,7 +252,7 @@ def test_summary_lines_name_each_outcome(bundle):
     assert lines[1] == str(ev.logic_model) and lines[2].startswith("ε-equivalence: PROVEN on all 32 masks")
     assert lines[3].endswith(": HOLDS") and ": REFUTED; counterexample: present = " in lines[4]
     undecided = Evidence(record=ev.record, extraction=None, logic_model=ev.logic_model, verdict=ev.verdict,
-                         claims=[{"claim": "output >= 0", "holds": False, "status": "undecided"}])
+                         claims=[ClaimResult.from_dict({"claim": "output >= 0", "holds": False, "status": "undecided"})])
     assert undecided.summary_lines()[2] == "claim 'output >= 0': UNDECIDED"
 
 

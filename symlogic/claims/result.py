@@ -32,6 +32,8 @@ class ClaimResult:
         engines: what each engine said, with timings.
         seconds: wall time of the whole check.
         parsed: the claim's node tree (re-parsed from ``claim`` by :meth:`from_dict`).
+        target: in an evidence bundle, what the claim was asked of: "record" or "model" (a model
+            claim may still be decided on the record); None for a plain :func:`check`.
 
     Examples:
         >>> from symlogic.claims import check
@@ -53,10 +55,11 @@ class ClaimResult:
     engines: tuple[EngineReport, ...] = ()
     seconds: float = 0.0
     parsed: Claim | None = field(default=None, compare=False, repr=False)
+    target: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (exact values appear as "p/q" strings in the counterexample)."""
-        return {
+        return ({} if self.target is None else {"target": self.target}) | {
             "claim": self.claim,
             "holds": self.holds,
             "status": self.status,
@@ -70,7 +73,7 @@ class ClaimResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ClaimResult":
-        """Inverse of :meth:`to_dict` (extra keys, such as a bundle's ``target``, are ignored)."""
+        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
         from .parse import parse_claim
 
         if not isinstance(data, dict) or not isinstance(data.get("claim"), str):
@@ -89,6 +92,9 @@ class ClaimResult:
             raise InputError("a claim result's counterexample and values are objects and its engines a list")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             raise InputError(f"a claim result's seconds must be a number, got {seconds!r:.40}")
+        target = data.get("target")
+        if target not in (None, "record", "model"):
+            raise InputError(f"a claim result's target is 'record' or 'model', got {target!r:.40}")
         try:
             parsed: Claim | None = parse_claim(data["claim"])
         except ClaimSyntaxError:
@@ -104,4 +110,5 @@ class ClaimResult:
             engines=tuple(EngineReport.from_dict(e) for e in engines),
             seconds=float(seconds),
             parsed=parsed,
+            target=target,
         )

@@ -18,8 +18,9 @@ worse than none.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from .errors import InputError
 from .exact_error import group_table, max_error
 from .logic import LogicModel, Term
 from .masks import mask_bits
+from .results import EngineReport
 
 if TYPE_CHECKING:
     from .extraction import Extraction
@@ -49,6 +51,31 @@ class RefitResult:
     model: LogicModel
     epsilon: float
     refitted: bool = True
+    engines: tuple[EngineReport, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """"refitted" (the LP's coefficients) or "kept" (the input's were no worse; see ``model.meta``)."""
+        return "refitted" if self.refitted else "kept"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "model": self.model.to_dict(), "epsilon": self.epsilon,
+                "refitted": self.refitted, "engines": [e.to_dict() for e in self.engines], "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RefitResult":
+        """Inverse of :meth:`to_dict`. Raises InputError on a malformed dict."""
+        if not isinstance(data, dict) or not isinstance(data.get("refitted"), bool):
+            raise InputError(f"a refit result is an object with a model, epsilon and refitted, got {data!r:.80}")
+        epsilon, seconds = data.get("epsilon"), data.get("seconds", 0.0)
+        if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in (epsilon, seconds)):
+            raise InputError("a refit result's epsilon and seconds must be numbers")
+        engines = data.get("engines", [])
+        if not isinstance(engines, list):
+            raise InputError("a refit result's engines must be a list")
+        return cls(model=LogicModel.from_dict(data.get("model")), epsilon=float(epsilon), refitted=data["refitted"],
+                   engines=tuple(EngineReport.from_dict(e) for e in engines), seconds=float(seconds))
 
 
 def _unit_exponent(values: np.ndarray) -> int:
@@ -80,6 +107,7 @@ def refit_minimax(lm: LogicModel, rec: "Record") -> RefitResult:
     The LP runs at unit scale (module docstring); of the LP's model and ``lm`` itself, the one
     with the smaller exact max error is returned (ties: the LP's).
     """
+    start = time.perf_counter()
     support = mask_bits(lm.support_mask)
     if (1 << len(support)) > MAX_REFIT_GROUPS:
         raise InputError(f"the model's terms mention {len(support)} variables: the minimax LP would have "
@@ -103,11 +131,14 @@ def refit_minimax(lm: LogicModel, rec: "Record") -> RefitResult:
             model = LogicModel(names=lm.names, terms=new_terms, meta=meta)
             err = max_error(model, rec.values)
             if err.value <= original.value:
-                return RefitResult(model=model, epsilon=err.as_float_upper())
+                return RefitResult(model=model, epsilon=err.as_float_upper(), seconds=time.perf_counter() - start,
+                                   engines=(EngineReport("highs", "holds", time.perf_counter() - start,
+                                                         "minimax LP optimal; exact max error checked"),))
             why = (f"the extracted coefficients' exact max error {float(original.value):.6g} is below the LP's "
                    f"{float(err.value):.6g} (the LP solver's tolerance)")
     kept = LogicModel(names=lm.names, terms=lm.terms, meta=dict(meta, refit_kept=why))
-    return RefitResult(model=kept, epsilon=original.as_float_upper(), refitted=False)
+    return RefitResult(model=kept, epsilon=original.as_float_upper(), refitted=False, seconds=time.perf_counter() - start,
+                       engines=(EngineReport("highs", "unknown", time.perf_counter() - start, why),))
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,16 @@ def test_a_refuted_claim_is_shown_as_refuted_not_as_a_failure() -> None:
     assert 'class="claim refuted"' in html and "REFUTED" in html and 'class="claim fail"' not in html
     assert 'class="claim unknown"' in html and "UNDECIDED" in html
     assert "1 refuted, 1 undecided" in html
+
+
+def test_a_refit_result_has_the_result_shape_and_round_trips() -> None:
+    from symlogic.refit import RefitResult, refit_minimax
+
+    rec = sl.Record.from_table([0.0, 0.1, 0.2, 0.35], names=["a", "b"])
+    lm = sl.LogicModel.from_terms(rec.names, 0.0, [("and", ["a"], 0.1), ("and", ["b"], 0.2)])
+    res = refit_minimax(lm, rec)
+    assert isinstance(res, Result) and res.status in ("refitted", "kept") and res.engines[0].name == "highs"
+    back = RefitResult.from_dict(json.loads(json.dumps(res.to_dict())))
+    assert back.model == res.model and back.epsilon == res.epsilon and back.status == res.status
+    with pytest.raises(InputError):
+        RefitResult.from_dict({"refitted": "yes"})

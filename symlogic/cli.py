@@ -144,7 +144,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     ev = _load_bundle(args.bundle)
-    report = ev.recheck(timeout=args.timeout)
+    report = ev.recheck(time_limit=args.time_limit)
     print(f"bundle {args.bundle}: {ev.record.n} variables, {ev.record.values.shape[0]} recorded masks, "
           f"{len(ev.logic_model)} concepts, written by symlogic {ev.symlogic_version} on {ev.created}")
     print(report)
@@ -267,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="re-check every result in an evidence bundle from its own data")
     p.add_argument("bundle")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds Z3 may spend per query")
+    p.add_argument("--time-limit", "--timeout", dest="time_limit", type=float, default=120.0,
+                   help="seconds Z3 may spend per query (--timeout is the old name)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("check", help="check a claim against a bundle's record (or its logic model)")

@@ -28,6 +28,7 @@ from .bundle import sha256 as _sha256
 from .defaults import TAU
 from .errors import BundleError, InputError, SymlogicError
 from .exact_error import float_upper
+from .params import time_limit_of
 from .extraction import Extraction
 from .logic import LogicModel
 from .record import Record
@@ -137,14 +138,14 @@ class Evidence:
             raise BundleError(f"{path}: not a valid symlogic evidence bundle ({type(exc).__name__}: {exc})") from exc
 
     # ---- re-checking --------------------------------------------------------------------
-    def recheck(self, timeout: float = 120.0) -> "RecheckReport":
+    def recheck(self, time_limit: float | None = None, *, timeout: float | None = None) -> "RecheckReport":
         """Recompute every verdict, certificate and claim from the bundle's own data.
 
         Raises only :mod:`symlogic.errors` types: a failure while re-checking a bundle's data is
         the bundle's, reported as :class:`BundleError`.
         """
         try:
-            return _recheck(self, timeout)
+            return _recheck(self, time_limit_of(time_limit, timeout, "Evidence.recheck"))
         except SymlogicError:
             raise
         except Exception as exc:  # noqa: BLE001 - the data are untrusted; say so instead of a bare traceback
@@ -298,17 +299,19 @@ def _check_term_forms(path: str | os.PathLike[str], terms: Any) -> None:
 
 # ---- building -------------------------------------------------------------------------------
 def _check_claim(text: str, target: str, rec: Record, lm: LogicModel, verdict: Verdict | None,
-                 timeout: float) -> ClaimResult:
+                 time_limit: float | None) -> ClaimResult:
     """One claim checked for a bundle: on the record, or on the model with its proven ε; the result
     keeps the claim's text as given and its target."""
     from .claims import check
 
-    res = check(text, rec) if target == "record" else check(text, lm, epsilon=verdict, record=rec)
+    res = (check(text, rec, time_limit=time_limit) if target == "record"
+           else check(text, lm, epsilon=verdict, record=rec, time_limit=time_limit))
     return replace(res, claim=text, target=target)
 
 
 def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequence[Any] = (), *,
-             epsilon: float | Fraction | str | None = None, timeout: float = 120.0, progress: bool | None = None) -> Evidence:
+             epsilon: float | Fraction | str | None = None, time_limit: float | None = None, progress: bool | None = None,
+             timeout: float | None = None) -> Evidence:
     """Prove ``lm`` against ``rec`` (tightest ε unless given), check every claim, collect it all.
 
     Claims are strings (checked on the record: exhaustive and exact) or ``(text, "model")`` pairs
@@ -319,11 +322,12 @@ def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequenc
     if len(specs) > limits.max_claims:
         raise InputError(f"{len(specs)} claims; a bundle holds at most {limits.max_claims} (readers refuse more); "
                          "split them over several bundles")
-    verdict = verify(lm, rec, epsilon=epsilon, timeout=timeout, progress=progress)
+    time_limit = time_limit_of(time_limit, timeout, "evidence")
+    verdict = verify(lm, rec, epsilon=epsilon, time_limit=time_limit, progress=progress)
     if not math.isfinite(verdict.epsilon):
         raise InputError(f"the model's error bound {verdict.epsilon_exact} is beyond float64's range, so no bundle can "
                          "state it; rescale the outputs (e.g. by a power of two) or build a closer model")
-    checked = [_check_claim(text, target, rec, lm, verdict, timeout) for text, target in specs]
+    checked = [_check_claim(text, target, rec, lm, verdict, time_limit) for text, target in specs]
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return Evidence(record=rec, extraction=ex, logic_model=lm, verdict=verdict, claims=checked,
                     created=created, symlogic_version=_version())
@@ -465,7 +469,7 @@ def _stated(stored: Verdict) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
+def _recheck(ev: Evidence, time_limit: float | None) -> RecheckReport:
     items: list[RecheckItem] = []
     if ev.extraction is not None:
         items += _recheck_extraction(ev.extraction)
@@ -473,7 +477,7 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
         items += [source] if source is not None else []
     stored = ev.verdict
     eps = _stored_epsilon(stored)
-    v = verify(ev.logic_model, ev.record, epsilon=eps, timeout=timeout)
+    v = verify(ev.logic_model, ev.record, epsilon=eps, time_limit=time_limit)
     # Every stored field a reader is shown (the HTML report prints max_error and engines) must be
     # reproduced, not only holds and max_error_exact; timings and wording are left out.
     fresh_d, stored_d = _finite_json(v.to_dict()), _finite_json(stored.to_dict())
@@ -486,7 +490,7 @@ def _recheck(ev: Evidence, timeout: float) -> RecheckReport:
         text, target = c.claim, c.target or "record"
         try:
             if (text, target) not in fresh_by_claim:
-                fresh_by_claim[(text, target)] = _check_claim(text, target, ev.record, ev.logic_model, v, timeout)
+                fresh_by_claim[(text, target)] = _check_claim(text, target, ev.record, ev.logic_model, v, time_limit)
             fresh = fresh_by_claim[(text, target)]
         except SymlogicError as exc:
             items.append(RecheckItem(f"claim {text!r}", False, f"could not be re-checked: {exc}"))

@@ -8,13 +8,14 @@ validates its numbers here and says what it expected.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .errors import InputError
 
-__all__ = ["positive_int", "nonnegative_int", "positive_seconds", "finite_number", "flag"]
+__all__ = ["positive_int", "nonnegative_int", "positive_seconds", "finite_number", "flag", "time_limit_of"]
 
 
 def _is_int(value: Any) -> bool:
@@ -63,3 +64,14 @@ def flag(value: Any, what: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise InputError(f"{what} must be True or False, got {value!r}")
     return bool(value)
+
+
+def time_limit_of(time_limit: Any, timeout: Any, what: str) -> Any:
+    """``time_limit``, or the deprecated ``timeout`` it replaced (one name for time limits across
+    the package); giving both is an error."""
+    if timeout is None:
+        return time_limit
+    if time_limit is not None:
+        raise InputError(f"{what}: pass time_limit only (timeout is its old name)")
+    warnings.warn(f"{what}(timeout=...) is deprecated; use time_limit=...", DeprecationWarning, stacklevel=3)
+    return timeout

@@ -19,7 +19,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ import numpy as np
 from .errors import InputError
 from .exact_error import exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
-from .params import positive_int, positive_seconds
+from .params import positive_int, positive_seconds, time_limit_of
 from .progress import Progress
 from .results import EngineReport
 from .smt import model_define_fun, table_chunk_script
@@ -267,6 +267,8 @@ def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
     return verdict
 
 
+#: Default seconds Z3 may spend on one chunk of rows.
+Z3_CHUNK_SECONDS = 120.0
 #: Z3 keeps its timeout in an unsigned 32-bit count of milliseconds (about 49 days).
 _Z3_MAX_TIMEOUT_MS = 2**32 - 1
 
@@ -343,10 +345,11 @@ def verify(
     rec: "Record",
     epsilon: float | Fraction | str | None = None,
     *,
-    timeout: float = 120.0,
+    time_limit: float | None = None,
     chunk_rows: int = 1024,
     workers: int | None = None,
     progress: bool | None = None,
+    timeout: float | None = None,
 ) -> Verdict:
     """Prove max_T |f(T) − v(T)| ≤ ε over all 2^n recorded masks, in exact arithmetic.
 
@@ -357,7 +360,8 @@ def verify(
             value, a ``Fraction`` itself, a ``Decimal`` or decimal string ("0.1") the exact
             decimal. None takes the tightest bound that holds (the exact max error, rounded up to
             the next float64).
-        timeout: seconds Z3 may spend per chunk (> 0); a timeout makes the verdict "unknown".
+        time_limit: seconds Z3 may spend on each chunk of rows (> 0; default 120); running out
+            makes the verdict "unknown", never "holds". ``timeout`` is its deprecated old name.
         chunk_rows: reduced-table rows per Z3 query (≥ 1).
         workers: threads running Z3 queries at once (default: the CPU count, at most 8).
 
@@ -389,7 +393,8 @@ def verify(
     if tuple(lm.names) != tuple(rec.names):
         raise InputError(f"the model's variables {list(lm.names)} differ from the record's {list(rec.names)}; "
                          "build the model from this record's extraction")
-    timeout = positive_seconds(timeout, "timeout")
+    time_limit = time_limit_of(time_limit, timeout, "verify")
+    timeout = positive_seconds(Z3_CHUNK_SECONDS if time_limit is None else time_limit, "time_limit")
     chunk_rows = positive_int(chunk_rows, "chunk_rows", "it is how many reduced rows each Z3 query holds")
     if workers is not None:
         workers = positive_int(workers, "workers", "pass None for the CPU count")
@@ -420,7 +425,7 @@ def verify(
     if holds:
         why = f"proven: no mask has |f − v| > ε = {shown} (Z3 unsat over {rows} reduced rows; exact check of all {rec.values.shape[0]} masks)"
     elif z3_result == "unknown":
-        why = "not proven: Z3 returned unknown (timeout); raise `timeout` to decide"
+        why = "not proven: Z3 returned unknown (out of time); raise `time_limit` to decide"
     elif (exact_result == "fails") != (z3_result == "sat") or (z3_result == "unsat" and rows != total_rows):
         why = f"engines disagree (z3: {z3_result} on {rows} of {total_rows} rows, exact: {exact_result}); treated as not proven"
     else:

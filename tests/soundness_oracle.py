@@ -945,7 +945,7 @@ def check_verify(case: RecordCase, eps_cases: list[EpsCase], *, include_tightest
         calls += 1
         call = "sl.verify(lm, rec)" if ec is None else f"sl.verify(lm, rec, {eps_source(ec.value)})"
         try:
-            verdict = verify(lm, rec, None if ec is None else ec.value, timeout=timeout)
+            verdict = verify(lm, rec, None if ec is None else ec.value, time_limit=timeout)
         except SymlogicError as exc:
             if ec is None and model_exceeds_float(model, values):
                 continue  # the tightest bound is beyond every float: refusing to name one is fair
@@ -995,7 +995,7 @@ def check_model_claims(case: RecordCase, claims: list[OClaim], timeout: float = 
         text = c.text(list(case.names))
         call = f"sl.check({text!r}, lm)"
         try:
-            res = check(text, lm, timeout=timeout)
+            res = check(text, lm, time_limit=timeout)
         except SymlogicError as exc:
             findings.append(Finding(Problem("refused", f"{call}: {type(exc).__name__}: {str(exc)[:200]}"), case.source() + call))
             continue
@@ -1019,7 +1019,7 @@ def check_network_claims(case: RecordCase, claims: list[OClaim], timeout: float 
     findings: list[Finding] = []
     calls = 0
     try:
-        verdict = verify(lm, rec, timeout=60.0)
+        verdict = verify(lm, rec, time_limit=60.0)
     except Exception:  # noqa: BLE001 - verify's own failures are judged by check_verify
         return 0, []
     if not verdict.holds:
@@ -1034,7 +1034,7 @@ def check_network_claims(case: RecordCase, claims: list[OClaim], timeout: float 
                 extra = ", record=rec" if with_record else ""
                 call = f"sl.check({text!r}, lm, epsilon={eps_src}{extra})"
                 try:
-                    res = check(text, lm, epsilon=eps, record=rec if with_record else None, timeout=timeout)
+                    res = check(text, lm, epsilon=eps, record=rec if with_record else None, time_limit=timeout)
                 except SymlogicError as exc:
                     findings.append(Finding(Problem("refused", f"{call}: {type(exc).__name__}: {str(exc)[:200]}"),
                                             case.source() + call))

@@ -138,8 +138,8 @@ def test_a_huge_finite_epsilon_holds_or_is_refused_cleanly(eps):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(chunk_rows=-1), dict(chunk_rows=0), dict(chunk_rows=1.5), dict(timeout=-1), dict(timeout=0),
-    dict(timeout=float("nan")), dict(timeout=float("inf")), dict(workers=0), dict(workers=-2),
+    dict(chunk_rows=-1), dict(chunk_rows=0), dict(chunk_rows=1.5), dict(time_limit=-1), dict(time_limit=0),
+    dict(time_limit=float("nan")), dict(time_limit=float("inf")), dict(workers=0), dict(workers=-2),
     dict(epsilon=-1), dict(epsilon=float("nan")), dict(epsilon=float("inf")), dict(epsilon=True),
     dict(epsilon="abc"), dict(epsilon=Decimal("NaN")), dict(epsilon=Fraction(-1, 3)), dict(epsilon="-0.1"),
     dict(epsilon=1j), dict(epsilon=[0.1]),
@@ -171,7 +171,7 @@ def test_a_sub_millisecond_timeout_is_refused_or_never_means_no_limit(monkeypatc
     rec = sl.Record.from_table(**_REC01)
     zero = sl.LogicModel.from_terms(["a"], 0.0, [])
     try:
-        sl.verify(zero, rec, 0.2, timeout=0.0005)
+        sl.verify(zero, rec, 0.2, time_limit=0.0005)
     except InputError:
         return
     assert seen and all(isinstance(t, int) and t >= 1 for t in seen), f"Z3 timeouts set: {seen}"
@@ -182,7 +182,7 @@ def test_check_refuses_a_timeout_that_is_not_a_positive_time(timeout):
     """The claim checker's Z3 calls take the same care as verify's."""
     lm = sl.LogicModel.from_terms(["a"], 0.0, [("and", ["a"], 1.0)])
     with pytest.raises(InputError):
-        check("output >= 0", lm, timeout=timeout)
+        check("output >= 0", lm, time_limit=timeout)
 
 
 def _pair():

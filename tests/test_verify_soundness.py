@@ -104,7 +104,7 @@ def test_a_verdict_about_another_record_is_refused_without_the_record_too() -> N
 # ---- parameters that would switch the proof off ------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [
     {"chunk_rows": -1}, {"chunk_rows": 0}, {"chunk_rows": 1.5}, {"chunk_rows": True},
-    {"timeout": 0}, {"timeout": -1}, {"timeout": float("nan")}, {"timeout": float("inf")}, {"timeout": "10"},
+    {"time_limit": 0}, {"time_limit": -1}, {"time_limit": float("nan")}, {"time_limit": float("inf")}, {"time_limit": "10"},
     {"workers": 0}, {"workers": -2}, {"workers": 2.0},
 ])
 def test_parameters_that_would_check_nothing_are_refused(kwargs: dict) -> None:
@@ -126,13 +126,13 @@ def test_a_tiny_timeout_is_a_tiny_timeout_not_no_limit(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(z3.Solver, "set", spy)
     rec, lm = _one_variable(0.1)
-    sl.verify(lm, rec, 1.0, timeout=0.0005)
+    sl.verify(lm, rec, 1.0, time_limit=0.0005)
     assert seen and all(isinstance(ms, int) and ms >= 1 for ms in seen)  # 0 would mean "no limit" to Z3
 
 
 def test_check_refuses_bad_timeouts_and_limits() -> None:
     rec, lm = _one_variable(0.1)
-    for kwargs in ({"timeout": 0}, {"timeout": -5}, {"enumerate_limit": -1}, {"enumerate_limit": True}):
+    for kwargs in ({"time_limit": 0}, {"time_limit": -5}, {"enumerate_limit": -1}, {"enumerate_limit": True}):
         with pytest.raises(InputError):
             sl.check("output >= 0", lm, **kwargs)
 
@@ -186,3 +186,14 @@ def test_max_order_at_the_float_limit_matches_the_scaled_table() -> None:
         big = sl.check(f"max_order({k})", sl.Record.from_table(np.ldexp(base, 1020), names))
         assert small.status == big.status
         assert (small.counterexample or {}).get("mask") == (big.counterexample or {}).get("mask")
+
+
+def test_timeout_is_the_deprecated_name_of_time_limit() -> None:
+    # One name for time limits across the package; the old keyword still works, with a warning.
+    rec, lm = _one_variable(0.1)
+    with pytest.warns(DeprecationWarning, match="time_limit"):
+        assert sl.verify(lm, rec, 1.0, timeout=5.0).holds
+    with pytest.warns(DeprecationWarning):
+        assert sl.check("output >= 0", rec, timeout=5.0).holds
+    with pytest.raises(InputError, match="time_limit only"):
+        sl.verify(lm, rec, 1.0, time_limit=5.0, timeout=5.0)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..params import nonnegative_int, positive_seconds
+from ..params import nonnegative_int, positive_seconds, time_limit_of
 from .nodes import Claim
 from .on_model import ModelOptions, check_model
 from .on_network import check_network, confirm_epsilon, epsilon_of, verified_epsilon
@@ -53,15 +53,20 @@ def _split_target(target: Any, record: Any) -> tuple["Record | None", "LogicMode
     return rec, lm
 
 
+#: Default seconds for one Z3 call of a claim check.
+Z3_CALL_SECONDS = 10.0
+
+
 def check(
     claim: str | Claim,
     target: Any,
     epsilon: Any = None,
     *,
     record: "Record | None" = None,
-    timeout: float = 10.0,
+    time_limit: float | None = None,
     engines: str | Sequence[str] = "auto",
     enumerate_limit: int = 20,
+    timeout: float | None = None,
 ) -> ClaimResult:
     """Check a claim on a record (exact, exhaustive) or on a logic model (Z3 + enumeration).
 
@@ -73,7 +78,8 @@ def check(
             is proven from the model with margin (docs/theory.md §4).
         record: with a model, the record: ε is computed by :func:`symlogic.verify.verify` when
             not given, and a claim the margin cannot carry is decided on the record exactly.
-        timeout: seconds per Z3 call; a timeout gives ``status="unknown"``, never "holds".
+        time_limit: seconds per Z3 call (default 10); running out gives ``status="unknown"``, never
+            "holds". ``timeout`` is its deprecated old name.
         engines: "auto" (Z3, plus enumeration when at most ``enumerate_limit`` variables matter),
             or a selection of ("z3", "enumerate").
         enumerate_limit: the most relevant variables enumerated exactly (2^k assignments).
@@ -101,7 +107,8 @@ def check(
     """
     start = time.perf_counter()
     options = ModelOptions(
-        timeout=positive_seconds(timeout, "timeout"),
+        timeout=positive_seconds(Z3_CALL_SECONDS if (limit := time_limit_of(time_limit, timeout, "check")) is None
+                                 else limit, "time_limit"),
         engines=engines,
         enumerate_limit=nonnegative_int(enumerate_limit, "enumerate_limit", "it is how many variables may be enumerated"),
     )

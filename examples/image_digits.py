@@ -131,7 +131,7 @@ def main(out_dir: str | Path = "out/image_digits", *, n_patches: int = 10, sampl
     echo(f"{verdict}; the output spans {rec.values.min():.3f} … {rec.values.max():.3f}")
 
     picture = draw_concepts(img[0].numpy(), adapter, lm, out / "concepts.png")
-    ev = sl.evidence(rec, ex, lm)
+    ev = sl.evidence(lm, rec, ex)
     bundle = ev.save(out / "evidence.zip")
     echo(f"wrote {picture} and {bundle} ({time.perf_counter() - t0:.1f} s in all)")
     return {

@@ -110,7 +110,7 @@ def main(out_dir: str | Path = "out/shortcut", *, rows: int = 2000, tol: float =
             echo(f"  counterexample: with present = {{{', '.join(cx['present'])}}}, adding spurious moves the log-odds "
                  f"{cx['output']:+.4f} → {cx['output_with']:+.4f} (change {cx['difference']:+.4f}, tol {tol})")
         echo(f"  via the logic model (ε = {verdict.epsilon:.4g}): {via_model.status.upper()} [{via_model.route}]")
-        ev = sl.evidence(rec, ex, lm, claims=[claim, (claim, "model")])
+        ev = sl.evidence(lm, rec, ex, claims=[claim, (claim, "model")])
         ev.save(out / f"evidence_{label}.zip")
         result[label] = {
             "holds": res.holds,

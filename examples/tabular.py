@@ -94,7 +94,7 @@ def main(out_dir: str | Path = "out/tabular", *, n_features: int = 10, seed: int
          "the record decides it exactly, see above)")
 
     # 6. evidence bundle, report, graph ------------------------------------------------------
-    ev = sl.evidence(rec, ex, lm, claims=[true_claim, false_claim])
+    ev = sl.evidence(lm, rec, ex, claims=[true_claim, false_claim])
     bundle = ev.save(out / "evidence.zip")
     report = ev.to_html(out / "report.html")
     graph = render(lm, out / "graph.png")

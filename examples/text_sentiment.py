@@ -152,7 +152,7 @@ def main(out_dir: str | Path = "out/text_sentiment", *, sentence: str = SENTENCE
         echo(f"  {res.explanation}")
         if res.counterexample:
             echo(f"  counterexample, present words: {res.counterexample['present']}")
-    ev = sl.evidence(rec, ex, lm, claims=list(claims.values()))
+    ev = sl.evidence(lm, rec, ex, claims=list(claims.values()))
     bundle = ev.save(out / "evidence.zip")
     report = ev.to_html(out / "report.html")
     echo(f"wrote {bundle} and {report} ({time.perf_counter() - t0:.1f} s in all)")

@@ -118,7 +118,7 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
     claims = demo_claims(rec, lm)
     from .evidence import evidence
 
-    ev = evidence(rec, ex, lm, claims=claims, progress=progress)
+    ev = evidence(lm, rec, ex, claims=claims, progress=progress)
     bundle = ev.save(out / "evidence.zip")
     files = {"bundle": bundle}
     from .figures.graph import render_graph

@@ -309,14 +309,29 @@ def _check_claim(text: str, target: str, rec: Record, lm: LogicModel, verdict: V
     return replace(res, claim=text, target=target)
 
 
-def evidence(rec: Record, ex: Extraction | None, lm: LogicModel, claims: Sequence[Any] = (), *,
+def evidence(lm: LogicModel, rec: Record, ex: Extraction | None = None, claims: Sequence[Any] = (), *,
              epsilon: float | Fraction | str | None = None, time_limit: float | None = None, progress: bool | None = None,
              timeout: float | None = None) -> Evidence:
     """Prove ``lm`` against ``rec`` (tightest ε unless given), check every claim, collect it all.
 
+    The argument order is the package's: the subject (the logic model), then the record it is
+    checked against, as in :func:`~symlogic.verify.verify` and :func:`~symlogic.refit.refit_minimax`;
+    ``ex`` is the extraction the model came from, if any. The old order ``(rec, ex, lm)`` still
+    works, with a DeprecationWarning.
+
     Claims are strings (checked on the record: exhaustive and exact) or ``(text, "model")`` pairs
     (checked on the logic model with Z3, carried to the network with the proven ε).
     """
+    if isinstance(lm, Record) and isinstance(ex, LogicModel):  # evidence(rec, ex, lm, ...) from before
+        import warnings
+
+        warnings.warn("evidence(rec, ex, lm) is deprecated; use evidence(lm, rec, ex)", DeprecationWarning, stacklevel=2)
+        lm, rec, ex = ex, lm, rec  # type: ignore[assignment]
+    if not isinstance(lm, LogicModel) or not isinstance(rec, Record):
+        raise InputError(f"evidence(lm, rec, ex=None, claims=()) takes a LogicModel and its Record, got "
+                         f"{type(lm).__name__} and {type(rec).__name__}")
+    if ex is not None and not isinstance(ex, Extraction):
+        raise InputError(f"ex must be the Extraction the model came from, or None; got {type(ex).__name__}")
     specs = [_claim_spec(c) for c in claims]
     limits = BundleLimits()
     if len(specs) > limits.max_claims:

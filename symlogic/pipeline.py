@@ -38,4 +38,4 @@ def explain(
     ex = extract(rec, method=method, q_bound=q_bound, time_limit=time_limit, device=device, progress=progress,
                  **options)
     lm = ex.logic_model(tau=tau, top_k=top_k, refit=refit)
-    return evidence(rec, ex, lm, claims=claims, epsilon=epsilon, progress=progress)
+    return evidence(lm, rec, ex, claims=claims, epsilon=epsilon, progress=progress)

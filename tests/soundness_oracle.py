@@ -1145,7 +1145,7 @@ def build_bundle_cases(directory: str, seed: int = 0, count: int = 4) -> list[Bu
             model_claim = OClaim("output", ("true",), "<=", Fraction(1000), "1000")
             asts[model_claim.text(names)] = model_claim
             texts.append((model_claim.text(names), "model"))
-        ev = sl.evidence(rec, ex, lm, claims=texts)
+        ev = sl.evidence(lm, rec, ex, claims=texts)
         path = os.path.join(directory, f"honest{j}.zip")
         ev.save(path)
         manifest, members = read_bundle(path)

@@ -37,7 +37,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rec = _record()
     ex = sl.extract(rec)
     lm = ex.logic_model(tau=0.05)
-    ev = sl.evidence(rec, ex, lm, claims=["output >= -10", "present(x0) -> output >= 0", ("output <= 10", "model")])
+    ev = sl.evidence(lm, rec, ex, claims=["output >= -10", "present(x0) -> output >= 0", ("output <= 10", "model")])
     path = tmp_path_factory.mktemp("bundle") / "ev.zip"
     ev.save(path)
     assert Evidence.load(path).recheck().ok
@@ -186,7 +186,7 @@ def test_too_many_claims_are_refused_on_load_and_when_building(bundle: Path, tmp
     rec = _record(2)
     lm = sl.LogicModel.from_terms(rec.names, 0.0, [])
     with pytest.raises(sl.InputError, match="at most"):
-        sl.evidence(rec, None, lm, claims=["output >= -100"] * 1000)
+        sl.evidence(lm, rec, None, claims=["output >= -100"] * 1000)
 
 
 def test_repeated_claims_are_checked_once(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -277,7 +277,7 @@ def test_a_bundle_at_an_exact_bound_rechecks_at_that_bound(tmp_path: Path) -> No
 
     rec = sl.Record.from_table([0.0, 0.1, 0.2, 0.3], names=["a", "b"])
     lm = sl.LogicModel.from_terms(rec.names, 0.0, [("and", ["a"], 0.1), ("and", ["b"], 0.2)])
-    ev = sl.evidence(rec, None, lm, epsilon=Fraction(1, 3))
+    ev = sl.evidence(lm, rec, None, epsilon=Fraction(1, 3))
     ev.save(tmp_path / "e.zip")
     back = Evidence.load(tmp_path / "e.zip")
     assert back.epsilon == Fraction(1, 3) and back.recheck().ok

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symlogic import BundleError, Record
+from symlogic import BundleError, InputError, Record
 from symlogic.claims import ClaimResult
 from symlogic.evidence import Evidence, evidence
 from symlogic.extraction import extract
@@ -35,7 +35,7 @@ def bundle(tmp_path_factory) -> tuple[Path, Evidence]:
     rec = _record()
     ex = extract(rec, method="exact")
     lm = ex.logic_model(tau=0.1)
-    ev = evidence(rec, ex, lm, claims=["present(f0) & present(f1) -> output >= 1.0", "no_effect(f4, 0.01)",
+    ev = evidence(lm, rec, ex, claims=["present(f0) & present(f1) -> output >= 1.0", "no_effect(f4, 0.01)",
                                        ("output <= 5", "model")])
     path = tmp_path_factory.mktemp("ev") / "evidence.zip"
     ev.save(path)
@@ -266,3 +266,12 @@ def test_summary_says_when_the_split_is_not_proven_optimal(bundle):
     assert "time_limit" in line and "not proven optimal" in line
     ref = dataclasses.replace(ex, method="reference", lower_bound=None, gap=None)
     assert dataclasses.replace(ev, extraction=ref).summary_lines()[0].startswith("reference extraction: L1 = ")
+
+
+def test_the_old_argument_order_still_works_with_a_warning(bundle):
+    _, ev = bundle
+    with pytest.warns(DeprecationWarning, match=r"evidence\(lm, rec, ex\)"):
+        old = evidence(ev.record, ev.extraction, ev.logic_model)
+    assert old.verdict.holds and old.logic_model == ev.logic_model and old.record is ev.record
+    with pytest.raises(InputError, match="takes a LogicModel and its Record"):
+        evidence(ev.record, ev.logic_model)

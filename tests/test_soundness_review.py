@@ -91,7 +91,7 @@ def _rewrite(src, dst, extraction_fields: dict, arrays: dict) -> None:
 def saved(request, tmp_path_factory):
     rec = _record(request.param)
     ex = extract(rec, method="exact")
-    ev = evidence(rec, ex, ex.logic_model(tau=0.1))
+    ev = evidence(ex.logic_model(tau=0.1), rec, ex)
     path = tmp_path_factory.mktemp("review") / "ev.zip"
     ev.save(path)
     assert Evidence.load(path).recheck().ok

@@ -17,11 +17,12 @@ of length 2^n indexed by mask. ``DEFAULT_TAU`` is :data:`symlogic.defaults.TAU`.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from .defaults import TAU
+from .defaults import SALIENCE, TAU
 from .errors import InputError
 
 __all__ = ["DEFAULT_TAU", "check_tau", "peak", "salience_threshold", "is_salient", "salient_sets",
@@ -65,6 +66,12 @@ def salience_threshold(and_: Any, or_: Any = None, tau: float = DEFAULT_TAU) -> 
     1.0
     """
     return check_tau(tau) * peak(and_, or_)
+
+
+def exact_threshold(peak_value: Fraction, tau: Fraction = SALIENCE) -> Fraction:
+    """τ·max|I| in exact arithmetic, for the claims that decide salience exactly (``max_order`` on
+    a record): the same rule as :func:`salience_threshold`, with τ = ``defaults.SALIENCE``."""
+    return Fraction(tau) * Fraction(peak_value)
 
 
 def is_salient(values: Any, cut: float) -> np.ndarray:

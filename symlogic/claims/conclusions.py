@@ -21,6 +21,7 @@ import numpy as np
 
 from ..defaults import SALIENCE as DEFAULT_SALIENCE
 from ..errors import ClaimSyntaxError
+from ..salience import exact_threshold
 from ..results import EngineReport
 from .exact_values import Vals, compare, exact_signed_sum, minimal_mask, popcount, submasks, to_float
 from .nodes import Condition, Conclusion, number_text, quote
@@ -278,7 +279,7 @@ class MaxOrder(Conclusion):
         nz = masks[1:]
         mag = Vals(np.abs(approx[1:]), err[1:], lambda j: abs(exact(int(nz[j]))) / unit)
         m_top = mag.extreme("max")
-        tau = SALIENCE * m_top
+        tau = exact_threshold(m_top, SALIENCE)
         if m_top == 0:
             return Outcome("holds", "every interaction of a non-empty set is 0: no concept is salient", values={"max_salient_order": 0})
         sal_masks = nz[mag.decide(">=", tau)]

@@ -143,9 +143,18 @@ def _claim(c: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _engines(engines: Any) -> str:
+    """Engine reports as "z3 holds, enumeration holds" (a mapping as "z3 unsat"); else as a value."""
+    if isinstance(engines, Mapping):
+        return _e(", ".join(f"{k} {v}" for k, v in engines.items()))
+    if isinstance(engines, list) and all(isinstance(x, Mapping) and "name" in x for x in engines):
+        return _e(", ".join(f"{x['name']} {x.get('outcome', '')}".strip() for x in engines))
+    return _value(engines)
+
+
 def _meta(item: Mapping[str, Any], labels: Sequence[tuple[str, str]]) -> str:
     """The one-line ``label: value · …`` summary of the keys in ``labels`` that ``item`` has."""
-    meta = [f'{_e(label)}: <span class="{_e(key)}">{_value(item[key])}</span>'
+    meta = [f'{_e(label)}: <span class="{_e(key)}">{_engines(item[key]) if key == "engines" else _value(item[key])}</span>'
             for key, label in labels if item.get(key) is not None]
     return f'<p class="meta">{" · ".join(meta)}</p>' if meta else ""
 

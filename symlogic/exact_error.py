@@ -29,14 +29,16 @@ if TYPE_CHECKING:
     from .logic import LogicModel
 
 __all__ = ["Groups", "group_table", "ExactError", "Violation", "max_error", "violations", "float_upper",
-           "exact_bound"]
+           "exact_bound", "MAX_BOUND_BITS", "MAX_FRACTION_CHARS"]
 
 _U = 2.0**-53  # unit roundoff of float64
 #: Text bounds longer than this are refused: Fraction("1e-100000000") alone is a 100-MB integer.
 _MAX_BOUND_TEXT = 400
 #: Exact bounds whose numerator or denominator exceed this many bits are refused (2^4096 ≫ any
 #: float64, whose exact value needs at most 1,100 bits).
-_MAX_BOUND_BITS = 4096
+MAX_BOUND_BITS = 4096
+#: The longest "p/q" text of an accepted bound: what a verdict writes and a reader must accept.
+MAX_FRACTION_CHARS = 2 * len(str(2**MAX_BOUND_BITS)) + 2
 
 
 def exact_bound(value: object, what: str = "epsilon") -> Fraction:
@@ -91,8 +93,8 @@ def exact_bound(value: object, what: str = "epsilon") -> Fraction:
         raise refuse(str(exc) or type(exc).__name__) from None
     if exact < 0:
         raise refuse("negative")
-    if max(exact.numerator.bit_length(), exact.denominator.bit_length()) > _MAX_BOUND_BITS:
-        raise refuse(f"its exact value needs more than {_MAX_BOUND_BITS} bits")
+    if max(exact.numerator.bit_length(), exact.denominator.bit_length()) > MAX_BOUND_BITS:
+        raise refuse(f"its exact value needs more than {MAX_BOUND_BITS} bits")
     return exact
 
 

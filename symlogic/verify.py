@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InputError
-from .exact_error import exact_bound, float_upper, group_table, max_error, violations
+from .exact_error import MAX_FRACTION_CHARS, exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
 from .params import positive_int, positive_seconds, time_limit_of
 from .progress import Progress
@@ -200,12 +200,8 @@ def _field(data: dict[str, Any], key: str, kinds: tuple[type, ...], default: Any
     return value
 
 
-#: An exact float64 value (or a bound near one) takes at most ~1,100 digits as p/q.
-_MAX_FRACTION_CHARS = 2400
-
-
 def _is_fraction_text(text: Any) -> bool:
-    if not isinstance(text, str) or len(text) > _MAX_FRACTION_CHARS:
+    if not isinstance(text, str) or len(text) > MAX_FRACTION_CHARS:
         return False
     p, sep, q = text.partition("/")
     return p.lstrip("-").isdigit() and (not sep or (q.isdigit() and int(q) > 0))
@@ -238,7 +234,7 @@ def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
     # A field a bundle states must be well formed; only its absence (an older bundle) is allowed.
     for key in ("max_error_exact", "epsilon_exact"):
         if key in data and not _is_fraction_text(data[key]):
-            raise InputError(f"verdict.{key} must be an exact p/q of at most {_MAX_FRACTION_CHARS} characters, got {data[key]!r:.60}")
+            raise InputError(f"verdict.{key} must be an exact p/q of at most {MAX_FRACTION_CHARS} characters, got {data[key]!r:.60}")
     for key in ("model_sha256", "record_sha256"):
         if key in data and not (isinstance(data[key], str) and len(data[key]) == 64
                                 and all(ch in "0123456789abcdef" for ch in data[key])):

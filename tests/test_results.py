@@ -76,3 +76,16 @@ def test_a_refit_result_has_the_result_shape_and_round_trips() -> None:
     assert back.model == res.model and back.epsilon == res.epsilon and back.status == res.status
     with pytest.raises(InputError):
         RefitResult.from_dict({"refitted": "yes"})
+
+
+def test_a_verdict_at_the_largest_accepted_bound_round_trips_and_its_bundle_loads(tmp_path) -> None:
+    # exact_bound accepts 4096-bit bounds; their p/q text is longer than the reader's old limits
+    # (2,400 characters in Verdict.from_dict, 1,200 in the bundle reader), so such a bundle was unreadable.
+    rec = sl.Record.from_table([0.0, 0.1], names=["a"])
+    lm = sl.LogicModel.from_terms(["a"], 0.0, [])
+    eps = Fraction(2**4095 + 1, 2**4095 - 1)
+    v = sl.verify(lm, rec, eps)
+    assert v.holds and len(v.epsilon_exact) > 2400 and sl.Verdict.from_dict(v.to_dict()) == v
+    sl.evidence(lm, rec, epsilon=eps).save(tmp_path / "e.zip")
+    back = sl.Evidence.load(tmp_path / "e.zip")
+    assert back.epsilon == eps and back.recheck().ok

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, short_repr
 
 __all__ = ["Checkpoint", "check_resume", "saved_on_exit", "CHECKPOINT_EVERY_S"]
 
@@ -72,7 +72,7 @@ class Checkpoint:
         if header != self.header:
             theirs = header if isinstance(header, dict) else {}
             differ = [k for k in self.header if theirs.get(k) != self.header[k]]
-            shown = "; ".join(f"{k}: {_short(theirs.get(k))} there, {_short(self.header[k])} here" for k in differ)
+            shown = "; ".join(f"{k}: {short_repr(theirs.get(k))} there, {short_repr(self.header[k])} here" for k in differ)
             hint = " (fn is another function, or its code, closure or parameters changed)" if "fn" in differ else ""
             raise self._refuse(f"belongs to a different recording ({shown}){hint}")
         if values.dtype != np.float64 or values.shape != self.values.shape:
@@ -96,11 +96,6 @@ class Checkpoint:
         np.savez(tmp, header=np.frombuffer(header, dtype=np.uint8), values=self.values, done=self.done,
                  sha256=np.frombuffer(digest.encode("ascii"), dtype=np.uint8))
         os.replace(tmp, self.path)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 #: A rerun of a finished batch on resume must match the stored values to |new − old| ≤

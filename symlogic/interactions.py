@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from .attribution import banzhaf_values, shapley_values
-from .errors import InputError
+from .errors import InputError, short_repr
 from .masks import check_names, mask_bits, popcount
 from .transforms import and_interactions, n_from_length, or_interactions
 
@@ -90,11 +90,6 @@ FORMAT = "symlogic.interactions"
 FORMAT_VERSION = 1
 
 KINDS = ("set", "variable")
-
-
-def _short(x: Any, limit: int = 60) -> str:
-    text = repr(x)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _is_tensor(x: Any) -> bool:
@@ -201,12 +196,12 @@ class Interactions:
 
     def __post_init__(self) -> None:
         if not isinstance(self.index, str) or not self.index:
-            raise InputError(f"an index name is a non-empty string, got {_short(self.index)}")
+            raise InputError(f"an index name is a non-empty string, got {short_repr(self.index)}")
         if isinstance(self.names, str) or not isinstance(self.names, Iterable):
-            raise InputError(f"names must be a sequence of variable names, got {_short(self.names)}")
+            raise InputError(f"names must be a sequence of variable names, got {short_repr(self.names)}")
         names = tuple(self.names)
         if not all(isinstance(x, str) for x in names):
-            raise InputError(f"variable names must be strings, got {_short(names)}")
+            raise InputError(f"variable names must be strings, got {short_repr(names)}")
         names = check_names(names, len(names))
         n = len(names)
         values = np.array(_float64(self.values, f"the {self.index} values"), dtype=np.float64, order="C", copy=True)
@@ -258,7 +253,7 @@ class Interactions:
                              f"(batch shape {self.batch_shape}), got {idx}")
         try:
             values = self.values[tuple(int(i) for i in idx)]
-        except IndexError as exc:
+        except IndexError:
             raise InputError(f"batch index {idx} is out of range for batch shape {self.batch_shape}") from None
         return Interactions(self.index, values, self.names, self.order)
 
@@ -272,7 +267,7 @@ class Interactions:
         present = (key,) if isinstance(key, str) else key
         if not isinstance(present, Iterable) or not all(isinstance(x, str) for x in present):
             raise InputError(f"look values up by variable names, e.g. I['a'] or I['a', 'b'] (a tuple of names); "
-                             f"got {_short(key)}")
+                             f"got {short_repr(key)}")
         present = tuple(present)
         if len(set(present)) != len(present):
             raise InputError(f"the names {present} repeat a variable")
@@ -345,7 +340,7 @@ class Interactions:
             [((), 9.0)]
         """
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise InputError(f"top(k) needs a non-negative integer k, got {_short(k)}")
+            raise InputError(f"top(k) needs a non-negative integer k, got {short_repr(k)}")
         self._unbatched("top()")
         mag = np.abs(self.values)
         if not self.per_variable and not include_empty and mag.size:
@@ -391,30 +386,30 @@ class Interactions:
         if not isinstance(data, Mapping):
             raise InputError(f"an Interactions dict is a JSON object, got {type(data).__name__}")
         if data.get("format") != FORMAT:
-            raise InputError(f"not an Interactions dict: 'format' is {_short(data.get('format'))}, not {FORMAT!r}")
+            raise InputError(f"not an Interactions dict: 'format' is {short_repr(data.get('format'))}, not {FORMAT!r}")
         if data.get("version") != FORMAT_VERSION:
-            raise InputError(f"Interactions dict version {_short(data.get('version'))} is unknown; "
+            raise InputError(f"Interactions dict version {short_repr(data.get('version'))} is unknown; "
                              f"this symlogic reads version {FORMAT_VERSION}")
         missing = [key for key in ("index", "names", "order", "shape", "values_hex") if key not in data]
         if missing:
             raise InputError(f"the Interactions dict lacks {missing}")
         names, shape, hexes = data["names"], data["shape"], data["values_hex"]
         if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-            raise InputError(f"'names' must be a list of strings, got {_short(names)}")
+            raise InputError(f"'names' must be a list of strings, got {short_repr(names)}")
         if (not isinstance(shape, list) or not shape
                 or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
-            raise InputError(f"'shape' must be a non-empty list of non-negative integers, got {_short(shape)}")
+            raise InputError(f"'shape' must be a non-empty list of non-negative integers, got {short_repr(shape)}")
         if not isinstance(hexes, list) or len(hexes) != math.prod(shape):
             raise InputError(f"'values_hex' must be a list of {math.prod(shape)} hex floats (shape {shape}), "
-                             f"got {_short(hexes)}")
+                             f"got {short_repr(hexes)}")
         values = np.empty(len(hexes), dtype=np.float64)
         for i, h in enumerate(hexes):
             if not isinstance(h, str) or len(h) > 64:
-                raise InputError(f"values_hex[{i}] must be a hex float string such as '0x1.8p+0', got {_short(h)}")
+                raise InputError(f"values_hex[{i}] must be a hex float string such as '0x1.8p+0', got {short_repr(h)}")
             try:
                 values[i] = float.fromhex(h)
             except (ValueError, OverflowError) as exc:
-                raise InputError(f"values_hex[{i}] = {_short(h)} is not a hex float ({exc})") from None
+                raise InputError(f"values_hex[{i}] = {short_repr(h)} is not a hex float ({exc})") from None
         return cls(index=data["index"], values=values.reshape(shape), names=tuple(names), order=data["order"])
 
     # ---- comparison and display -----------------------------------------------------------
@@ -437,7 +432,7 @@ class Interactions:
 def _check_order(order: Any, index: str, per_variable: bool) -> int | None:
     """``order`` validated: None or a non-negative int; per-variable indices have order 1."""
     if order is not None and (isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0):
-        raise InputError(f"order must be None (every size) or a non-negative integer, got {_short(order)}")
+        raise InputError(f"order must be None (every size) or a non-negative integer, got {short_repr(order)}")
     if per_variable:
         if order not in (None, 1):
             raise InputError(f"{index} is a per-variable index (order 1); pass order=None or 1, not {order}")
@@ -530,7 +525,7 @@ def index_spec(index: str) -> IndexSpec:
         symlogic.errors.InputError: unknown interaction index 'Shaply'; did you mean 'Shapley'? ...
     """
     if not isinstance(index, str):
-        raise InputError(f"an interaction index is named by a string such as 'AND' or 'Shapley', got {_short(index)}")
+        raise InputError(f"an interaction index is named by a string such as 'AND' or 'Shapley', got {short_repr(index)}")
     key = _key(index)
     if key in _LOOKUP:
         return _REGISTRY[_LOOKUP[key]]
@@ -592,22 +587,22 @@ def register_index(
 
         return decorator
     if not isinstance(name, str) or not _key(name):
-        raise InputError(f"an index name needs at least one letter or digit, got {_short(name)}")
+        raise InputError(f"an index name needs at least one letter or digit, got {short_repr(name)}")
     if not callable(compute):
-        raise InputError(f"compute must be a function of the table, got {_short(compute)}")
+        raise InputError(f"compute must be a function of the table, got {short_repr(compute)}")
     if kind not in KINDS:
-        raise InputError(f"kind must be 'set' (values per mask) or 'variable' (values per variable), got {_short(kind)}")
+        raise InputError(f"kind must be 'set' (values per mask) or 'variable' (values per variable), got {short_repr(kind)}")
     if source not in SOURCES:
-        raise InputError(f"source must be one of {list(SOURCES)}, got {_short(source)}")
+        raise InputError(f"source must be one of {list(SOURCES)}, got {short_repr(source)}")
     if not isinstance(description, str) or not description.strip():
         raise InputError("describe the index in one line (description=...)")
     if not isinstance(reference, str):
-        raise InputError(f"reference must be a string, got {_short(reference)}")
+        raise InputError(f"reference must be a string, got {short_repr(reference)}")
     if isinstance(aliases, str):
         aliases = (aliases,)
     aliases = tuple(aliases)
     if not all(isinstance(a, str) and _key(a) for a in aliases):
-        raise InputError(f"aliases must be names with at least one letter or digit, got {_short(aliases)}")
+        raise InputError(f"aliases must be names with at least one letter or digit, got {short_repr(aliases)}")
     keys = [_key(name), *(_key(a) for a in aliases)]
     if len(set(keys)) != len(keys):
         raise InputError(f"the name and aliases of {name!r} repeat one another (ignoring case and punctuation)")
@@ -708,7 +703,7 @@ def interactions(
     if names is None:
         names = rec_names
     elif rec_names is not None and tuple(names) != rec_names:
-        raise InputError(f"names {_short(tuple(names))} differ from the record's {_short(rec_names)}; "
+        raise InputError(f"names {short_repr(tuple(names))} differ from the record's {short_repr(rec_names)}; "
                          "a record's interactions carry its own names (omit names=)")
     names = check_names(names, n)
     per_variable = spec.kind == "variable"

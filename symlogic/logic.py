@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .backends import backend
-from .errors import InputError
+from .errors import InputError, short_repr
 from .masks import check_names, mask_bits, mask_names
 
 if TYPE_CHECKING:
@@ -34,11 +34,6 @@ __all__ = ["Term", "LogicModel", "KINDS"]
 KINDS = ("bias", "and", "or")
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def real_coefficient(value: Any, what: str = "a coefficient") -> float:
     """``value`` as the float64 that equals it exactly, or :class:`InputError`.
 
@@ -48,14 +43,14 @@ def real_coefficient(value: Any, what: str = "a coefficient") -> float:
     a float64 would round (1/3 as a Fraction, 2**53 + 1) are refused rather than converted.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Decimal)):
-        raise InputError(f"{what} must be a real number (int, float or numpy scalar), got {_short(value)} "
+        raise InputError(f"{what} must be a real number (int, float or numpy scalar), got {short_repr(value)} "
                          f"of type {type(value).__name__}; convert it yourself, e.g. float(...)")
     try:
         c = float(value)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(f"{what} {_short(value)} has no float64 value ({exc}); pass a finite float") from None
+        raise InputError(f"{what} {short_repr(value)} has no float64 value ({exc}); pass a finite float") from None
     if not math.isfinite(c):
-        raise InputError(f"{what} must be finite, got {_short(value)}")
+        raise InputError(f"{what} must be finite, got {short_repr(value)}")
     if isinstance(value, numbers.Integral):
         exact = int(c) == int(value)
     elif isinstance(value, numbers.Rational):
@@ -63,7 +58,7 @@ def real_coefficient(value: Any, what: str = "a coefficient") -> float:
     else:  # float, numpy floating, Decimal: == against a float is exact for these
         exact = bool(c == value)
     if not exact:
-        raise InputError(f"{what} {_short(value)} is not exactly a float64 number (the nearest is {c!r}); "
+        raise InputError(f"{what} {short_repr(value)} is not exactly a float64 number (the nearest is {c!r}); "
                          "coefficients are float64 and treated as exact: pass float(...) to round it on purpose")
     return c
 
@@ -71,7 +66,7 @@ def real_coefficient(value: Any, what: str = "a coefficient") -> float:
 def _mask(value: Any) -> int:
     """A term's mask as an int; bools, floats and strings are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"a term's mask must be an int (bit i = variable i), got {_short(value)} "
+        raise InputError(f"a term's mask must be an int (bit i = variable i), got {short_repr(value)} "
                          f"of type {type(value).__name__}")
     return int(value)
 
@@ -90,7 +85,7 @@ class Term:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, str) or self.kind not in KINDS:
-            raise InputError(f"term kind must be one of {KINDS}, got {_short(self.kind)}")
+            raise InputError(f"term kind must be one of {KINDS}, got {short_repr(self.kind)}")
         mask = _mask(self.mask)
         if self.kind == "bias" and mask != 0:
             raise InputError("the bias term has mask 0")
@@ -180,13 +175,13 @@ class LogicModel:
 
     def __post_init__(self) -> None:
         if isinstance(self.names, (str, bytes)) or not isinstance(self.names, Iterable):
-            raise InputError(f"names must be a list of variable names, got {_short(self.names)}")
+            raise InputError(f"names must be a list of variable names, got {short_repr(self.names)}")
         if isinstance(self.terms, (str, bytes)) or not isinstance(self.terms, Iterable):
-            raise InputError(f"terms must be a list of Term, got {_short(self.terms)}")
+            raise InputError(f"terms must be a list of Term, got {short_repr(self.terms)}")
         terms = tuple(self.terms)
         bad = [t for t in terms if not isinstance(t, Term)]
         if bad:
-            raise InputError(f"terms must be Term objects, got {_short(bad[0])}; use LogicModel.from_terms for "
+            raise InputError(f"terms must be Term objects, got {short_repr(bad[0])}; use LogicModel.from_terms for "
                              "(kind, mask or names, coefficient) triples")
         given = tuple(self.names)
         names = check_names(given, len(given))
@@ -218,25 +213,25 @@ class LogicModel:
                    meta: dict[str, Any] | None = None) -> "LogicModel":
         """Build from ``(kind, mask or variable names, coefficient)`` triples."""
         if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
-            raise InputError(f"names must be a list of variable names, got {_short(names)}")
+            raise InputError(f"names must be a list of variable names, got {short_repr(names)}")
         names = tuple(names)
         index = {x: i for i, x in enumerate(names)}
         built = [Term("bias", 0, bias)]
         if isinstance(terms, (str, bytes)) or not isinstance(terms, Iterable):
-            raise InputError(f"terms must be a list of (kind, mask or names, coefficient) triples, got {_short(terms)}")
+            raise InputError(f"terms must be a list of (kind, mask or names, coefficient) triples, got {short_repr(terms)}")
         for triple in terms:
             if isinstance(triple, (str, bytes)) or not isinstance(triple, Sequence) or len(triple) != 3:
-                raise InputError(f"each term is a (kind, mask or names, coefficient) triple, got {_short(triple)}")
+                raise InputError(f"each term is a (kind, mask or names, coefficient) triple, got {short_repr(triple)}")
             kind, where, coef = triple
             if isinstance(where, (bool, np.bool_, str, bytes)) or not isinstance(where, (int, np.integer, Iterable)):
                 raise InputError(f"a term's variables are an int mask or a list of names such as ['a', 'b'], "
-                                 f"got {_short(where)}")
+                                 f"got {short_repr(where)}")
             if isinstance(where, (int, np.integer)):
                 mask = int(where)
             else:
                 where = list(where)
                 if not all(isinstance(x, str) for x in where):
-                    raise InputError(f"a term's variables must be names (str), got {_short(where)}")
+                    raise InputError(f"a term's variables must be names (str), got {short_repr(where)}")
                 missing = [x for x in where if x not in index]
                 if missing:
                     raise InputError(f"unknown variables {missing}; the model's variables are {list(names)}")
@@ -262,7 +257,7 @@ class LogicModel:
             raise InputError(f"a logic model's dict form is a JSON object, got {type(data).__name__}")
         for key, kind in (("names", list), ("terms", list)):
             if not isinstance(data.get(key), kind):
-                raise InputError(f"a logic model's dict needs {key!r} as a list, got {_short(data.get(key))}")
+                raise InputError(f"a logic model's dict needs {key!r} as a list, got {short_repr(data.get(key))}")
         if not all(isinstance(x, str) for x in data["names"]):
             raise InputError("a logic model's 'names' must all be strings")
         meta = data.get("meta", {})
@@ -273,18 +268,18 @@ class LogicModel:
         terms = []
         for i, t in enumerate(data["terms"]):
             if not isinstance(t, dict):
-                raise InputError(f"term {i} of the logic model must be an object, got {_short(t)}")
+                raise InputError(f"term {i} of the logic model must be an object, got {short_repr(t)}")
             missing = [k for k in ("kind", "mask", "coefficient_hex") if k not in t]
             if missing:
                 raise InputError(f"term {i} of the logic model lacks {missing}")
             hexed = t["coefficient_hex"]
             if not isinstance(hexed, str) or len(hexed) > 64:
                 raise InputError(f"term {i}: coefficient_hex must be a hex float string such as '0x1.8p+0', "
-                                 f"got {_short(hexed)}")
+                                 f"got {short_repr(hexed)}")
             try:
                 coef = float.fromhex(hexed)
             except (ValueError, OverflowError) as exc:
-                raise InputError(f"term {i}: coefficient_hex {_short(hexed)} is not a finite hex float "
+                raise InputError(f"term {i}: coefficient_hex {short_repr(hexed)} is not a finite hex float "
                                  f"({exc})") from None
             terms.append(Term(t["kind"], t["mask"], coef))
         return cls(names=tuple(data["names"]), terms=tuple(terms), meta=dict(meta))

@@ -13,6 +13,7 @@ ETA on one) and refuses one over ``max_seconds`` before spending it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import numbers
 import os
@@ -186,9 +187,10 @@ class Record:
         """Number of input variables."""
         return self.values.shape[0].bit_length() - 1
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the recorded float64 bytes: what every guarantee is about."""
+        """SHA-256 of the recorded float64 bytes: what every guarantee is about. Computed once: the
+        table is read-only, and verify, the ε route of check and the bundle reader all ask for it."""
         return hashlib.sha256(self.values.tobytes()).hexdigest()
 
     def value(self, present: int | Sequence[str]) -> float:

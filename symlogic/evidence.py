@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
@@ -29,10 +29,10 @@ from .defaults import TAU
 from .errors import BundleError, InputError, SymlogicError
 from .exact_error import float_upper
 from .params import time_limit_of
-from .extraction import Extraction
+from .extraction import MAX_TOL, Extraction
 from .logic import LogicModel
 from .record import Record
-from .results import status_word
+from .results import ExtractionStatus, status_word
 from .verify import Verdict, verify
 
 __all__ = ["Evidence", "evidence", "RecheckItem", "RecheckReport", "BundleLimits", "FORMAT", "FORMAT_VERSION"]
@@ -365,10 +365,9 @@ class RecheckReport:
         return "\n".join(lines)
 
 
-#: The statuses the exact solver reports; "optimal" is a claim about the certified gap.
-_STATUSES = ("optimal", "time_limit", "not_converged", "round_limit")
-#: The loosest tolerance under which a split may be called "optimal" (extract's default is 1e-6).
-_MAX_OPTIMAL_TOL = 1e-2
+#: The statuses a solver may report ("optimal" is a claim about the certified gap); one list, in
+#: symlogic.results. The loosest tolerance for "optimal" is extract's own (MAX_TOL).
+_STATUSES = get_args(ExtractionStatus)
 
 
 def _recheck_extraction(ex: Extraction) -> list[RecheckItem]:
@@ -436,9 +435,9 @@ def _recheck_status(ex: Extraction, gap: float, scale: float) -> RecheckItem:
         return RecheckItem("status", False, f"unknown solver status {status!r} (known: {', '.join(_STATUSES)})")
     if status != "optimal":
         return RecheckItem("status", True, f"{status}: not claimed optimal; certified gap {gap:.3g}")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol <= _MAX_OPTIMAL_TOL:
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol <= MAX_TOL:
         return RecheckItem("status", False, f"'optimal' at tolerance {tol!r}: a tolerance must be a number in "
-                                            f"[0, {_MAX_OPTIMAL_TOL}] for 'optimal' to mean anything")
+                                            f"[0, {MAX_TOL}] for 'optimal' to mean anything")
     ok = gap <= tol * scale
     return RecheckItem("status", ok, f"optimal at tol {tol:g}: certified gap {gap:.3g} "
                                      f"{'≤' if ok else 'EXCEEDS'} tol·scale = {tol * scale:.3g}")

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BundleError
+from .errors import BundleError, InputError
+from .params import json_field
 
 __all__ = ["BundleLimits", "RawBundle", "read_bundle", "FORMAT", "FORMAT_VERSION", "ARRAYS"]
 
@@ -96,19 +97,13 @@ def _parse_manifest(path: Any, data: bytes) -> dict[str, Any]:
 
 # ---- field checks --------------------------------------------------------------------------------
 def _get(path: Any, obj: dict[str, Any], key: str, kinds: tuple[type, ...], where: str, *, optional: bool = False) -> Any:
-    if key not in obj:
-        if optional:
-            return None
-        raise _fail(path, f"{where} lacks the field {key!r}")
-    value = obj[key]
-    if value is None and optional:
+    """A manifest field of the right type (:func:`symlogic.params.json_field`); None when optional and absent or null."""
+    if optional and obj.get(key) is None:
         return None
-    # bool is an int in Python; a field typed int or float never accepts true/false.
-    if isinstance(value, bool) and bool not in kinds:
-        raise _fail(path, f"{where}.{key} must be {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
-    if not isinstance(value, kinds):
-        raise _fail(path, f"{where}.{key} must be {' or '.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
-    return value
+    try:
+        return json_field(obj, key, kinds, where)
+    except InputError as exc:
+        raise _fail(path, str(exc)) from None
 
 
 _NUMBER = (int, float)

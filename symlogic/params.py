@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["positive_int", "nonnegative_int", "positive_seconds", "finite_number", "flag", "time_limit_of"]
+__all__ = ["positive_int", "nonnegative_int", "positive_seconds", "finite_number", "flag", "time_limit_of", "json_field"]
 
 
 def _is_int(value: Any) -> bool:
@@ -75,3 +75,17 @@ def time_limit_of(time_limit: Any, timeout: Any, what: str) -> Any:
         raise InputError(f"{what}: pass time_limit only (timeout is its old name)")
     warnings.warn(f"{what}(timeout=...) is deprecated; use time_limit=...", DeprecationWarning, stacklevel=3)
     return timeout
+
+
+def json_field(obj: dict[str, Any], key: str, kinds: tuple[type, ...], where: str, default: Any = ...) -> Any:
+    """``obj[key]`` from untrusted JSON, checked to be one of ``kinds`` (a bool is never an int or a
+    float here); ``default`` when the key is absent, else an error naming ``where.key``."""
+    if key not in obj:
+        if default is ...:
+            raise InputError(f"{where} lacks the field {key!r}")
+        return default
+    value = obj[key]
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        got = repr(value) if isinstance(value, bool) else type(value).__name__
+        raise InputError(f"{where}.{key} must be {' or '.join(k.__name__ for k in kinds)}, got {got:.60}")
+    return value

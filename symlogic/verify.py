@@ -28,7 +28,7 @@ import numpy as np
 from .errors import InputError
 from .exact_error import MAX_FRACTION_CHARS, exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
-from .params import positive_int, positive_seconds, time_limit_of
+from .params import json_field, positive_int, positive_seconds, time_limit_of
 from .progress import Progress
 from .results import EngineReport
 from .smt import model_define_fun, table_chunk_script
@@ -190,14 +190,7 @@ class Verdict:
 
 
 def _field(data: dict[str, Any], key: str, kinds: tuple[type, ...], default: Any = ...) -> Any:
-    if key not in data:
-        if default is ...:
-            raise InputError(f"a verdict needs the field {key!r}")
-        return default
-    value = data[key]
-    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        raise InputError(f"verdict.{key} must be {' or '.join(k.__name__ for k in kinds)}, got {value!r:.60}")
-    return value
+    return json_field(data, key, kinds, "verdict", default)
 
 
 def _is_fraction_text(text: Any) -> bool:

@@ -5,7 +5,7 @@
 - ``Q_BOUND``: the noise bound ζ = q_bound·|v(N) − v(∅)| of extraction (docs/theory.md §3.1; 0.04
   in the reference papers).
 - ``WEAK``: a proven ε above this share of the record's output range max v − min v makes the formula
-  a weak explanation, said so wherever a verdict is shown (docs/theory.md §5.4).
+  a weak explanation, said so wherever a verdict is shown (docs/theory.md §4.6).
 - ``TARGET``: the relative ε that ``sparsest`` / ``pareto`` / ``explain --epsilon`` aim at by default.
 """
 

@@ -9,7 +9,7 @@ What it does (no downloads; scikit-learn ships the digits):
 3. records the log-odds of the predicted class on all 2^n masked images, extracts certified AND-OR
    interactions, builds the logic model (minimax refit) and proves it within ε;
 4. prints the formula in patch names ("p{row}_{col}") and draws the patches of the strongest
-   concepts over the digit into ``concepts.png``.
+   concepts over the digit into ``concepts.png`` (``symlogic.figures.plot_image_concepts``).
 
 Run:  python examples/image_digits.py [--patches 10] [--out out/image_digits]
 
@@ -31,6 +31,7 @@ import torch
 
 import symlogic as sl
 from symlogic.adapters import ImageAdapter
+from symlogic.figures import plot_image_concepts
 
 
 def train_digits_cnn(seed: int = 0, epochs: int = 15) -> tuple[torch.nn.Module, torch.Tensor, np.ndarray, float]:
@@ -59,39 +60,6 @@ def train_digits_cnn(seed: int = 0, epochs: int = 15) -> tuple[torch.nn.Module, 
     with torch.no_grad():
         acc = float((model(torch.from_numpy(x_te)).argmax(1).numpy() == y_te).mean())
     return model, torch.from_numpy(x_te), y_te, acc
-
-
-def draw_concepts(image: np.ndarray, adapter: ImageAdapter, lm: sl.LogicModel, path: Path, top: int = 4) -> Path:
-    """The digit, and for each of the ``top`` strongest concepts its patches outlined over the digit."""
-    from matplotlib.patches import Rectangle
-
-    from symlogic.figures.canvas import AND_COLOR, OR_COLOR, new_figure
-
-    concepts = list(lm.concepts)
-    concepts.sort(key=lambda t: -abs(t.coefficient))
-    concepts = concepts[:top]
-    fig = new_figure(width=170 * (len(concepts) + 1), height=210)
-    axes = fig.subplots(1, len(concepts) + 1)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.8, bottom=0.02, wspace=0.08)
-    axes = np.atleast_1d(axes)
-    ph, pw = adapter.patch_size
-    where = dict(zip(adapter.variable_names, adapter.chosen))
-    axes[0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
-    for name, (r, c) in where.items():  # the variables: dashed outlines
-        axes[0].add_patch(Rectangle((c * pw - 0.5, r * ph - 0.5), pw, ph, fill=False, ec="#2a7d2a", lw=1.2, ls="--"))
-    axes[0].set_title("input (variables)", fontsize=9)
-    for ax, term in zip(axes[1:], concepts):
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-        color = AND_COLOR if term.kind == "and" else OR_COLOR
-        for name in term.names:
-            r, c = where[name]
-            ax.add_patch(Rectangle((c * pw - 0.5, r * ph - 0.5), pw, ph, fill=True, fc=color, alpha=0.35, ec=color, lw=2))
-        ax.set_title(f"{term.kind.upper()} {term.coefficient:+.2f}\n{', '.join(term.names)}", fontsize=8)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.savefig(path)
-    return path
 
 
 def main(out_dir: str | Path = "out/image_digits", *, n_patches: int = 10, sample: int = 0, seed: int = 0,
@@ -130,7 +98,9 @@ def main(out_dir: str | Path = "out/image_digits", *, n_patches: int = 10, sampl
     echo(f"  f = {lm.bias:.3f} {shown}{more}")
     echo(f"{verdict}; the output spans {rec.values.min():.3f} … {rec.values.max():.3f}")
 
-    picture = draw_concepts(img[0].numpy(), adapter, lm, out / "concepts.png")
+    # The input with its variables, then each of the 4 strongest concepts' patches over the digit.
+    picture = out / "concepts.png"
+    plot_image_concepts(img, adapter, lm, top=4, path=picture, show_input=True, cols=5, cmap="gray_r")
     ev = sl.evidence(lm, rec, ex)
     bundle = ev.save(out / "evidence.zip")
     echo(f"wrote {picture} and {bundle} ({time.perf_counter() - t0:.1f} s in all)")

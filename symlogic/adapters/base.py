@@ -10,20 +10,27 @@ adapters that resolve an input, a baseline and a membership array (tabular, imag
 from __future__ import annotations
 
 import contextlib
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 
+from ..baselines import BASELINE_OPTIONS, LEARN_DEFAULTS, LearnedBaseline, learn_baseline
 from ..errors import InputError
-from ..model_record import estimate_model, model_query, record_model
+from ..model_record import as_logits, estimate_model, model_query, record_model, scalar_output
 from ..record import Record, RecordingEstimate
 
 __all__ = ["ModelAdapter", "MaskedInputAdapter", "mask_batch", "masked_inputs", "keep_background", "model_dtype",
-           "add_meta", "Masks"]
+           "add_meta", "Masks", "baseline_options", "learned_bound", "learn_adapter_baseline", "learned_description",
+           "DEFAULT_BOUND"]
+
+#: The default relative bound of a learned baseline: δ = 0.1 × the adapter's scale (column std,
+#: pixel range, embedding scale).
+DEFAULT_BOUND = 0.1
 
 #: Masks as int masks (bit i = variable i present), a sequence of them, or a boolean batch [B, n].
 Masks = int | Sequence[int] | np.ndarray | torch.Tensor
@@ -121,6 +128,78 @@ def model_dtype(model: Any) -> torch.dtype:
 def add_meta(rec: Record, fields: dict[str, Any] | None = None, **meta: Any) -> Record:
     """The same record with more meta entries and, optionally, other provenance ``fields`` (a Record is frozen)."""
     return replace(rec, meta={**rec.meta, **meta}, **(fields or {}))
+
+
+def baseline_options(options: Any, learned: bool, refusal: str | None = None) -> dict[str, Any]:
+    """The checked ``baseline_options`` of an adapter (empty when None).
+
+    They only apply to ``baseline="learned"``: given with another baseline they are refused, with
+    ``refusal`` as the message when the adapter has a better one (the text adapter's token baselines).
+    """
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise InputError(f"baseline_options must be a dict (keys among {BASELINE_OPTIONS}), got {type(options).__name__}")
+    if not learned:
+        raise InputError(refusal or "baseline_options only apply to baseline='learned'; pass baseline='learned' "
+                                    "to learn the baseline, or drop baseline_options")
+    unknown = sorted(str(k) for k in options if k not in BASELINE_OPTIONS)
+    if unknown:
+        raise InputError(f"unknown baseline_options {unknown}; the options are {BASELINE_OPTIONS}")
+    if "bound" in options and "delta" in options:
+        raise InputError("pass either bound (relative to the adapter's scale) or delta (absolute), not both")
+    return dict(options)
+
+
+def learned_bound(options: dict[str, Any], scale: Any, scale_what: str, shape: Sequence[int]) -> tuple[torch.Tensor, str, float | None]:
+    """δ for a learned baseline: ``delta`` as given, else ``bound`` (default :data:`DEFAULT_BOUND`) × ``scale``.
+
+    Returns (δ as float64 broadcast to ``shape``, how it reads in the description, the relative bound or None).
+    """
+    if "delta" in options:
+        raw = options["delta"]
+        try:
+            delta = torch.broadcast_to(torch.as_tensor(np.asarray(raw, dtype=np.float64)), tuple(shape)).clone()
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise InputError(f"delta must be a number ≥ 0 or an array broadcastable to {tuple(shape)}: {exc}") from exc
+        if not bool((torch.isfinite(delta) & (delta >= 0)).all()):
+            raise InputError("delta must be finite and ≥ 0 everywhere")
+        what = f"{float(np.asarray(raw)):.4g}" if np.asarray(raw).ndim == 0 else "given δ"
+        return delta, what, None
+    rel = options.get("bound", DEFAULT_BOUND)
+    if isinstance(rel, bool) or not isinstance(rel, (int, float, np.floating, np.integer)) or not (math.isfinite(rel) and rel >= 0):
+        raise InputError(f"bound must be a number ≥ 0 (the fraction of the {scale_what} each value may move), got {rel!r}")
+    delta = float(rel) * torch.broadcast_to(torch.as_tensor(scale, dtype=torch.float64), tuple(shape)).clone()
+    return delta, f"{float(rel):g}·{scale_what}", float(rel)
+
+
+def learn_adapter_baseline(
+    model: Callable[[torch.Tensor], Any],
+    target: int | None,
+    output: Any,
+    x: torch.Tensor,
+    start: torch.Tensor,
+    membership: torch.Tensor,
+    delta: torch.Tensor,
+    options: dict[str, Any],
+    device: torch.device,
+    context: contextlib.AbstractContextManager[Any] | None = None,
+) -> LearnedBaseline:
+    """:func:`symlogic.baselines.learn_baseline` on ``scalar_output(model(batch), target, output)``."""
+
+    def model_fn(batch: torch.Tensor) -> torch.Tensor:
+        return scalar_output(as_logits(model(batch)), target, output)
+
+    kwargs = {k: options[k] for k in LEARN_DEFAULTS if k in options}
+    with context if context is not None else contextlib.nullcontext():
+        return learn_baseline(model_fn, x, start, membership, delta, device=device, **kwargs)
+
+
+def learned_description(start_what: str, bound_what: str, learned: LearnedBaseline) -> str:
+    """The record's baseline description: "learned (from mean, |Δ| ≤ δ, L1 a → b)"."""
+    split = "" if learned.split == "half" else f", split {learned.split}"
+    return (f"learned (from {start_what}, |Δ| ≤ {bound_what}, L1 {learned.loss_before:.4g} → "
+            f"{learned.loss_after:.4g}{split})")
 
 
 def _host(out: Any) -> np.ndarray:

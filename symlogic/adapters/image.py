@@ -3,8 +3,10 @@
 The n patches are all of them, a given list, or the top n by a cheap attribution: |gradient ×
 (input − baseline)| summed over the patch (|gradient × input| for a zero baseline), or the output
 change when the patch alone is masked (occlusion). Patches not chosen are background: they keep
-the image's pixels on every mask (docs/theory.md §1). The baseline is zero, the channel mean, or a blurred
-copy of the image (Gaussian or box blur, done in torch).
+the image's pixels on every mask (docs/theory.md §1). The baseline is zero, the channel mean, a blurred
+copy of the image (Gaussian or box blur, done in torch), or learned (``baseline="learned"``: each pixel
+moved from zero by at most 0.1 × the pixel range to make the interactions sparse, see
+:mod:`symlogic.baselines`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..baselines import LearnedBaseline
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class, scalar_output
 from ..record import Record
-from .base import MaskedInputAdapter, keep_background, model_dtype
+from .base import (MaskedInputAdapter, baseline_options, keep_background, learn_adapter_baseline, learned_bound,
+                   learned_description, model_dtype)
 
 __all__ = ["ImageAdapter", "record_image", "gaussian_blur", "box_blur", "patch_name", "IMAGE_BASELINES", "PATCH_SELECTIONS"]
 
-#: Named baselines: zeros, the per-channel mean, a Gaussian blur, a box blur of the image.
-IMAGE_BASELINES = ("zero", "mean", "blur", "box")
+#: Named baselines: zeros, the per-channel mean, a Gaussian blur, a box blur of the image, or learned
+#: (see :mod:`symlogic.baselines`).
+IMAGE_BASELINES = ("zero", "mean", "blur", "box", "learned")
 #: Ways to choose the top-n patches.
 PATCH_SELECTIONS = ("gradient", "occlusion")
 
@@ -82,13 +87,20 @@ class ImageAdapter(MaskedInputAdapter):
         select: "gradient" (|gradient × (x − baseline)| summed per patch) or "occlusion"
             (|v(x) − v(x with that patch alone masked)|), used when ``n`` is given.
         baseline: "zero" (default), "mean" (per-channel mean of ``reference`` images, else of ``x``),
-            "blur" (Gaussian blur of ``x``), "box" (box blur of ``x``), a number, or a tensor that
-            broadcasts to [C, H, W].
+            "blur" (Gaussian blur of ``x``), "box" (box blur of ``x``), a number, a tensor that
+            broadcasts to [C, H, W], or "learned": learned by :func:`symlogic.baselines.learn_baseline`
+            (a differentiable torch model), starting from ``baseline_options["start"]`` (default
+            "zero"; any of the other baselines) and moving each pixel of the chosen patches by at
+            most δ = ``bound`` × the pixel range (max − min of ``reference``, else of ``x``; ``bound``
+            0.1), or an absolute ``delta``. Patches are chosen (``n``) with the start baseline.
         blur_sigma: Gaussian σ in pixels for "blur" (default: half the larger patch side).
         blur_size: odd window side for "box" (default: the larger patch side, made odd).
         reference: images [N, C, H, W] (or one [C, H, W]) for the "mean" baseline.
         target: the class whose output is recorded (default: the model's prediction on ``x``).
         output: "log-odds" (default), "logit", "prob" or a callable on the raw model outputs.
+        baseline_options: for ``baseline="learned"`` only: "start", "bound" or "delta", and the
+            options of :func:`symlogic.baselines.learn_baseline` ("steps", "lr", "split", "seed",
+            "batch_size", "max_variables", "gamma_lr", "threads").
 
     Attributes (resolved on construction):
         input_tensor, baseline_tensor: [C, H, W] in the model's dtype (the baseline equals the
@@ -98,6 +110,7 @@ class ImageAdapter(MaskedInputAdapter):
         chosen: the (row, col) of each variable, in raster order; variable_names: "p{row}_{col}".
         scores: attribution score of every candidate by name (when ``n`` was given), else None.
         target_class: the class recorded (None for a callable ``output``).
+        learned: the :class:`~symlogic.baselines.LearnedBaseline` for ``baseline="learned"``, else None.
 
     Example:
         >>> import torch
@@ -124,6 +137,7 @@ class ImageAdapter(MaskedInputAdapter):
     reference: Any = None
     target: int | None = None
     output: OutputSpec = "log-odds"
+    baseline_options: dict[str, Any] | None = None
 
     input_tensor: torch.Tensor = field(init=False, repr=False)
     baseline_tensor: torch.Tensor = field(init=False, repr=False)
@@ -135,6 +149,8 @@ class ImageAdapter(MaskedInputAdapter):
     scores: dict[str, float] | None = field(init=False, repr=False)
     target_class: int | None = field(init=False)
     baseline_description: str = field(init=False)
+    learned: LearnedBaseline | None = field(init=False, repr=False)
+    _learned_info: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if not callable(self.model):
@@ -162,7 +178,9 @@ class ImageAdapter(MaskedInputAdapter):
         self.patch_size = (ph, pw)
         self.grid = (h // ph, w // pw)
         self.input_tensor = img
-        self.baseline_tensor, self.baseline_description = self._resolve_baseline(img)
+        is_learned = isinstance(self.baseline, str) and self.baseline == "learned"
+        options = baseline_options(self.baseline_options, is_learned)
+        self.baseline_tensor, self.baseline_description = self._resolve_baseline(img, options.get("start", "zero") if is_learned else self.baseline)
         candidates = self._resolve_patches()
         if not (callable(self.output) or self.output in OUTPUTS):
             raise InputError(f"output must be one of {OUTPUTS} or a callable, got {self.output!r}")
@@ -185,11 +203,34 @@ class ImageAdapter(MaskedInputAdapter):
         self.variable_names = tuple(patch_name(r, cc) for r, cc in self.chosen)
         self.membership = self._membership(self.chosen)
         self.baseline_tensor = keep_background(img, self.baseline_tensor, self.membership)
+        self.learned = None
+        if is_learned:
+            self._learn(options)
 
-    def _resolve_baseline(self, img: torch.Tensor) -> tuple[torch.Tensor, str]:
-        b = self.baseline
+    def _learn(self, options: dict[str, Any]) -> None:
+        """Replace the start baseline by the learned one (see :mod:`symlogic.baselines`)."""
+        img = self.input_tensor
+        if self.reference is not None and "delta" not in options:
+            ref = torch.as_tensor(self.reference).to(torch.float64)
+            lo, hi, where = float(ref.min()), float(ref.max()), "reference"
+        else:
+            lo, hi, where = float(img.min()), float(img.max()), "the image"
+        delta, bound_what, rel = learned_bound(options, hi - lo, "pixel range", tuple(img.shape))
+        if rel is not None:
+            bound_what += f" of {where} ({rel * (hi - lo):.4g})"
+        start_what = self.baseline_description
+        self.learned = learn_adapter_baseline(self.model, self.target_class, self.output, img, self.baseline_tensor,
+                                              self.membership, delta, options, self._device(), eval_mode(self.model))
+        self.baseline_tensor = keep_background(img, self.learned.values.to("cpu"), self.membership)
+        self.baseline_description = learned_description(start_what, bound_what, self.learned)
+        self._learned_info = {"from": start_what, "bound": rel, "scale": f"pixel range of {where}" if rel is not None else None}
+
+    def _resolve_baseline(self, img: torch.Tensor, b: Any) -> tuple[torch.Tensor, str]:
         ph, pw = self.patch_size
         if isinstance(b, str):
+            if b == "learned":
+                raise InputError("baseline_options['start'] is where learning starts: one of 'zero', 'mean', 'blur', "
+                                 "'box', a number or a tensor, not 'learned'")
             if b not in IMAGE_BASELINES:
                 raise InputError(f"unknown baseline {b!r}; use one of {IMAGE_BASELINES}, a number, or a tensor broadcastable to {tuple(img.shape)}")
             if b == "zero":
@@ -301,6 +342,8 @@ class ImageAdapter(MaskedInputAdapter):
         meta = {"adapter": "image", "patch": list(self.patch_size), "grid": list(self.grid),
                 "patches": [list(p) for p in self.chosen], "selection": None if self.n is None else self.select,
                 "scores": self.scores}
+        if self.learned is not None:
+            meta["learned_baseline"] = self.learned.to_meta(**self._learned_info)
         return self.model, self.target_class, meta
 
 
@@ -318,6 +361,7 @@ def record_image(
     reference: Any = None,
     target: int | None = None,
     output: OutputSpec = "log-odds",
+    baseline_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -327,7 +371,7 @@ def record_image(
     """``ImageAdapter(model, x, ...).record(...)`` in one call; see :class:`ImageAdapter`."""
     adapter = ImageAdapter(
         model, x, patch, patches, n, select, baseline, blur_sigma=blur_sigma, blur_size=blur_size,
-        reference=reference, target=target, output=output,
+        reference=reference, target=target, output=output, baseline_options=baseline_options,
     )
     return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
                           max_seconds=max_seconds)

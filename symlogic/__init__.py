@@ -1,6 +1,6 @@
 """symlogic: exact, checked AND-OR logic explanations of a neural network's output on one input.
 
-The pipeline: record → interactions → extract → LogicModel → verify / check → Evidence / graph.
+The pipeline: record → interactions → extract (or sparsest / pareto) → LogicModel → verify / check → Evidence / graph.
 
     >>> import symlogic as sl
     >>> rec = sl.Record.from_table([0.0, 0.0, 0.0, 1.0], names=["a", "b"])
@@ -43,6 +43,8 @@ _LAZY = {
     "extract": "extraction", "Extraction": "extraction", "Concept": "extraction",
     # logic model
     "LogicModel": "logic", "Term": "logic", "refit_minimax": "refit", "error_curve": "refit",
+    "sparsest": "sparsest", "pareto": "pareto", "Pareto": "pareto", "ParetoPoint": "pareto",
+    "fit_minimax": "minimax",
     # verify / check
     "verify": "verify", "Verdict": "verify", "EngineReport": "results",
     "check": "claims", "ClaimResult": "claims", "parse_claim": "claims",
@@ -54,12 +56,14 @@ _LAZY = {
     "to_node_link_json": "export.graph", "to_mermaid": "export.mermaid", "render_graph": "figures.graph",
     "model_shapley": "export.graph",
     "plot_concept_strengths": "figures.plots", "plot_order_profile": "figures.plots",
-    "plot_error_curve": "figures.plots", "plot_fit": "figures.plots",
+    "plot_error_curve": "figures.plots", "plot_fit": "figures.plots", "plot_pareto": "figures.plots",
+    "plot_image_concepts": "figures.overlay", "plot_text_concepts": "figures.overlay",
     "render_report": "figures.report", "write_report": "figures.report",
     # adapters
     "TabularAdapter": "adapters", "ImageAdapter": "adapters", "TextAdapter": "adapters",
     "CallableAdapter": "adapters", "record_tabular": "adapters", "record_image": "adapters",
     "record_text": "adapters", "record_callable": "adapters",
+    "learn_baseline": "baselines", "LearnedBaseline": "baselines",
 }
 
 # The exporters behind LogicModel's convenience methods (lm.to_sympy(), lm.to_latex(), lm.to_networkx(),
@@ -75,9 +79,11 @@ __all__ = [
     "superset_mobius", "or_sum", "or_sum_transpose", "shapley_values", "banzhaf_values",
     "interactions", "Interactions", "register_index", "INDICES",
     "extract", "Extraction", "Concept",
-    "LogicModel", "Term", "refit_minimax", "error_curve",
+    "LogicModel", "Term", "refit_minimax", "error_curve", "sparsest", "pareto", "Pareto", "ParetoPoint",
+    "fit_minimax",
     "verify", "Verdict", "EngineReport", "check", "ClaimResult", "parse_claim",
     "evidence", "Evidence", "RecheckReport", "BundleLimits", "explain",
+    "plot_pareto", "plot_image_concepts", "plot_text_concepts", "learn_baseline", "LearnedBaseline",
     "SymlogicError", "InputError", "ResourceError", "ClaimSyntaxError", "BundleError",
     "__version__",
 ]
@@ -87,11 +93,17 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from .evidence import BundleLimits, Evidence, RecheckReport, evidence
     from .extraction import Concept, Extraction, extract
     from .interactions import INDICES, Interactions, interactions, register_index
+    from .baselines import LearnedBaseline, learn_baseline
+    from .figures.overlay import plot_image_concepts, plot_text_concepts
+    from .figures.plots import plot_pareto
     from .logic import LogicModel, Term
+    from .minimax import fit_minimax
+    from .pareto import Pareto, ParetoPoint, pareto
     from .model_record import record_model
     from .pipeline import explain
     from .record import Record, RecordingEstimate, estimate_recording, record
     from .refit import error_curve, refit_minimax
+    from .sparsest import sparsest
     from .results import EngineReport
     from .verify import Verdict, verify
 

@@ -1,0 +1,155 @@
+"""The sparsest proven formula for a target error (docs/theory.md §4.6).
+
+:func:`sparsest` returns a logic model with as few terms as the search finds whose max error over
+all 2^n masks is *proven* ≤ ε (:func:`symlogic.verify`: exact engine and Z3). ε is a share of the
+record's output range max v − min v by default (``relative=True``), else an absolute bound.
+
+The search (measured against the alternatives in ``benchmarks/bench_readable.py``): greedy forward
+selection priced by the minimax fit's dual, run past the target to ``overshoot``·ε, then backward
+elimination down to ε (:mod:`symlogic.sparse_search`); the forward path stopped at ε itself and
+pruned is the second candidate, and the one with fewer terms wins (ties: the smaller error). Every
+fit is the minimax fit on its atoms (:mod:`symlogic.minimax`), so the coefficients are the best for
+the support found. Ties between candidate atoms are broken by a fixed order, so one table gives one
+formula.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .defaults import TARGET
+from .errors import InputError, ResourceError
+from .logic import LogicModel
+from .params import finite_number, flag, positive_int, positive_seconds
+
+if TYPE_CHECKING:
+    from .minimax import MinimaxFit
+    from .record import Record
+    from .verify import Verdict
+
+__all__ = ["sparsest", "absolute_target", "model_of_fit", "search"]
+
+#: The search aims this far below ε so that float64 rounding of the fitted coefficients cannot
+#: push the exact error over it (the proof is exact; a miss is retried with more room).
+MARGIN = 1e-9
+#: Forward selection runs on to this share of ε before pruning back (measured: fewer terms).
+OVERSHOOT = 0.7
+
+
+def absolute_target(rec: "Record", epsilon: Any, relative: bool) -> float:
+    """ε in the record's units: ``epsilon``·(max v − min v) when ``relative``, else ``epsilon``."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.integer, np.floating)):
+        raise InputError(f"epsilon must be a number, got {epsilon!r}")
+    eps = float(epsilon)
+    if not (math.isfinite(eps) and eps > 0):
+        raise InputError(f"epsilon must be a finite number > 0, got {epsilon!r}")
+    if not relative:
+        return eps
+    if eps >= 1:
+        raise InputError(f"a relative epsilon is a share of the output range, in (0, 1); got {eps} "
+                         "(pass relative=False for an absolute bound)")
+    spread = float(np.max(rec.values)) - float(np.min(rec.values))
+    return eps * spread
+
+
+def model_of_fit(fit: "MinimaxFit", names: tuple[str, ...], meta: dict[str, Any]) -> LogicModel:
+    """The logic model of a minimax fit (zero coefficients drop out)."""
+    terms = [(kind, mask, float(c)) for (kind, mask), c in zip(fit.atoms, fit.coef)]
+    return LogicModel.from_terms(names, float(fit.bias), terms, meta=meta)
+
+
+def search(values: np.ndarray, target: float, *, lookahead: int = 6, overshoot: float = OVERSHOOT,
+           max_terms: int = 400, deadline: float | None = None) -> "MinimaxFit":
+    """The fewest-term fit the search finds with float error ≤ ``target`` (module docstring)."""
+    from .sparse_search import forward, prune
+
+    v = np.asarray(values, dtype=np.float64)
+    path = forward(v, target * overshoot, lookahead=lookahead, max_terms=max_terms, deadline=deadline)
+    candidates = []
+    reached = [f for f in path if f.error <= target]
+    if reached:  # the first point of the path at ε, pruned
+        candidates.append(prune(v, reached[0], target, deadline=deadline))
+        if path[-1] is not reached[0]:
+            candidates.append(prune(v, path[-1], target, deadline=deadline))
+    if not candidates:
+        raise ResourceError(f"no formula with at most {max_terms} terms reaches max error {target:.6g} within the time "
+                            "limit; raise max_terms or time_limit, or ask for a larger epsilon")
+    return min(candidates, key=lambda f: (len(f.atoms), f.error))
+
+
+def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, lookahead: int = 6,
+             overshoot: float = OVERSHOOT, max_terms: int = 400, time_limit: float | None = None,
+             prove: bool = True) -> LogicModel:
+    """A formula with as few terms as found whose max error over all masks is proven ≤ ε.
+
+    Args:
+        rec: the recorded table.
+        epsilon: the target: a share of the output range max v − min v (``relative``, default
+            5 %), or an absolute bound.
+        lookahead: atoms refitted per forward step (the best-priced ones).
+        overshoot: forward selection runs to ``overshoot``·ε before pruning, in (0, 1].
+        max_terms: give up beyond this many terms.
+        time_limit: seconds for the search (the proof has its own, :func:`symlogic.verify`'s).
+        prove: run :func:`symlogic.verify` at ε (default). Without it the model is only checked by
+            the exact engine; ``meta["proof"]`` says which.
+
+    Returns:
+        The logic model; ``meta`` holds the target (absolute and relative), the error proven, the
+        verdict's status and engines, and the search settings.
+
+    Raises:
+        InputError: a bad argument; ResourceError: no formula within ``max_terms`` / the time limit.
+
+    Examples:
+        >>> import numpy as np, symlogic as sl
+        >>> rec = sl.Record.from_table(np.array([0.0, 1.0, 2.0, 4.0]), names=["a", "b"])
+        >>> lm = sl.sparsest(rec, 0.2)       # ε = 20 % of the range 4: two terms suffice
+        >>> len(lm), lm.meta["proof"]["status"]
+        (2, 'holds')
+    """
+    from .exact_error import max_error
+    from .verify import verify
+
+    start = time.perf_counter()
+    lookahead = positive_int(lookahead, "lookahead", "it is how many atoms each forward step refits")
+    max_terms = positive_int(max_terms, "max_terms", "it caps the formula's size")
+    overshoot = finite_number(overshoot, "overshoot", 0.0, 1.0, low_open=True)
+    deadline = None if time_limit is None else start + positive_seconds(time_limit, "time_limit")
+    target = absolute_target(rec, epsilon, relative)
+    spread = float(np.max(rec.values)) - float(np.min(rec.values))
+    lm, verdict, aim = None, None, target * (1 - MARGIN)
+    for _ in range(3):  # float rounding at the very edge: retry with more room
+        fit = search(rec.values, aim, lookahead=lookahead, overshoot=overshoot, max_terms=max_terms, deadline=deadline)
+        meta = {"source": "sparsest", "target": target, "target_relative": target / spread if spread else None,
+                "relative": bool(relative), "lookahead": lookahead, "overshoot": float(overshoot),
+                "search_seconds": time.perf_counter() - start}
+        lm = model_of_fit(fit, rec.names, meta)
+        if max_error(lm, rec.values).value <= target:
+            break
+        aim *= 1 - 1e-6
+    assert lm is not None
+    if flag(prove, "prove"):
+        verdict = verify(lm, rec, target)
+        if not verdict.holds:  # the exact engine agreed above, so only a Z3 time-out gets here
+            raise ResourceError(f"the formula found ({len(lm)} terms) could not be proven within the time limit: "
+                                f"{verdict.explanation}")
+        proof = _proof(verdict)
+    else:
+        worst = max_error(lm, rec.values)
+        proof = {"status": "holds" if worst.value <= target else "fails", "epsilon": target,
+                 "max_error": worst.as_float_upper(), "engines": {"exact": "holds" if worst.value <= target else "fails"}}
+    lm.meta["proof"] = proof
+    lm.meta["seconds"] = time.perf_counter() - start
+    return lm
+
+
+def _proof(verdict: "Verdict") -> dict[str, Any]:
+    """What ``meta["proof"]`` keeps of a verdict (JSON-safe)."""
+    return {"status": verdict.status, "epsilon": verdict.epsilon, "epsilon_exact": verdict.epsilon_exact,
+            "relative_epsilon": verdict.relative_epsilon, "max_error": verdict.max_error,
+            "engines": verdict.engine_results, "model_sha256": verdict.model_sha256,
+            "record_sha256": verdict.record_sha256}

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .defaults import Q_BOUND, TAU
+from .defaults import Q_BOUND, TARGET, TAU
 from .errors import BundleError, SymlogicError
 from .results import status_word
+from .weak import is_weak, weak_advice
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3
 EXIT_CODES = """exit codes:
@@ -58,7 +59,8 @@ def _progress(args: argparse.Namespace) -> bool | None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(args.output, n_features=args.features, seed=args.seed, tau=args.tau, progress=_progress(args))
+    run_demo(args.output, n_features=args.features, seed=args.seed, tau=args.tau, target=args.epsilon,
+             progress=_progress(args))
     return EXIT_OK
 
 
@@ -112,7 +114,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                        batch_size=args.batch_size, device=args.device, progress=_progress(args))
     ev = explain(rec, method=args.method, q_bound=args.q_bound, tau=args.tau, top_k=args.top_k,
                  refit=None if args.no_refit else "minimax", claims=args.claim, device=args.device,
-                 time_limit=args.time_limit, progress=_progress(args))
+                 time_limit=args.time_limit, progress=_progress(args), target=args.epsilon)
     _write_outputs(ev, Path(args.output_dir), print)
     return EXIT_OK
 
@@ -137,7 +139,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         rec = _load_bundle(str(path)).record
     ev = explain(rec, method=args.method, q_bound=args.q_bound, tau=args.tau, top_k=args.top_k,
                  refit=None if args.no_refit else "minimax", claims=args.claim, time_limit=args.time_limit,
-                 progress=_progress(args))
+                 progress=_progress(args), target=args.epsilon)
     _write_outputs(ev, Path(args.output_dir), print)
     return EXIT_OK
 
@@ -148,6 +150,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"bundle {args.bundle}: {ev.record.n} variables, {ev.record.values.shape[0]} recorded masks, "
           f"{len(ev.logic_model)} concepts, written by symlogic {ev.symlogic_version} on {ev.created}")
     print(report)
+    rel = ev.verdict.relative_epsilon
+    if rel is not None:
+        print(f"the proven ε is {100 * rel:.3g} % of the output range")
+    if report.ok and is_weak(rel):
+        print(weak_advice(rel, front=ev.front_summary()))
     return EXIT_OK if report.ok else EXIT_FAIL
 
 
@@ -232,6 +239,9 @@ def _add_extract_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-refit", action="store_true", help="keep extracted coefficients (default: minimax refit)")
     p.add_argument("--time-limit", type=float, default=600.0,
                    help="seconds for the exact solver (default 600); on expiry the result stays feasible and its gap certified")
+    p.add_argument("--epsilon", type=float, default=None, metavar="SHARE",
+                   help="target max error as a share of the output range (e.g. 0.05): keep the smallest formula of "
+                        "the proven size-vs-error front that reaches it, instead of the salient concepts")
     p.add_argument("--claim", action="append", default=[], help="a claim to check on the record (repeatable)")
     p.add_argument("-o", "--output-dir", default="symlogic-out", help="folder for evidence.zip and report.html")
 
@@ -249,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--features", type=int, default=10, help="number of features used as variables (default 10)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tau", type=float, default=TAU)
+    p.add_argument("--epsilon", type=float, default=TARGET, metavar="SHARE",
+                   help=f"target max error as a share of the output range (default {TARGET})")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("explain", help="record a model given by a Python factory and explain it")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .defaults import TAU
+from .defaults import TARGET, TAU
 from .model_record import record_model
 from .record import Record
 
@@ -101,8 +101,9 @@ def demo_claims(rec: Record, lm: Any) -> list[tuple[str, str]]:
 
 
 def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, seed: int = 0, tau: float = TAU,
-             progress: bool | None = None, echo: Any = print) -> dict[str, Any]:
-    """Train, record, extract, prove, check two claims, and write bundle, graph and report."""
+             target: float = TARGET, progress: bool | None = None, echo: Any = print) -> dict[str, Any]:
+    """Train, record, extract, build the proven size-vs-error front and keep its smallest formula
+    within ``target`` of the output range, prove it, check two claims, write bundle, graph and report."""
     t0 = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,11 +115,15 @@ def run_demo(out_dir: str | Path = "symlogic-demo", *, n_features: int = 10, see
 
     ex = extract(rec, method="exact", progress=progress)
     echo(f"extracted the AND-OR split: {len(ex.salient(tau))} salient concepts at tau = {tau}")
-    lm = ex.logic_model(tau=tau, refit="minimax")
+    from .pipeline import sparse_choice
+
+    front, lm = sparse_choice(rec, target)
+    echo(f"proved the size-vs-error front ({len(front.points)} formulas); the smallest within {100 * target:g} % of the "
+         f"output range has {len(lm)} terms")
     claims = demo_claims(rec, lm)
     from .evidence import evidence
 
-    ev = evidence(lm, rec, ex, claims=claims, progress=progress)
+    ev = evidence(lm, rec, ex, claims=claims, progress=progress, front=front)
     bundle = ev.save(out / "evidence.zip")
     files = {"bundle": bundle}
     from .figures.graph import render_graph

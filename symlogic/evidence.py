@@ -27,13 +27,15 @@ from .bundle import FORMAT, FORMAT_VERSION, BundleLimits, RawBundle, read_bundle
 from .bundle import sha256 as _sha256
 from .defaults import TAU
 from .errors import BundleError, InputError, SymlogicError
-from .exact_error import float_upper
+from .exact_error import float_upper, max_error
 from .params import time_limit_of
 from .extraction import MAX_TOL, Extraction
 from .logic import LogicModel
 from .record import Record
 from .results import ExtractionStatus, status_word
-from .verify import Verdict, verify
+from .pareto import Pareto
+from .verify import Verdict, model_sha256, verify
+from .weak import is_weak, weak_advice
 
 __all__ = ["Evidence", "evidence", "RecheckItem", "RecheckReport", "BundleLimits", "FORMAT", "FORMAT_VERSION"]
 
@@ -85,6 +87,7 @@ class Evidence:
     claims: list[ClaimResult] = field(default_factory=list)
     created: str = ""
     symlogic_version: str = ""
+    front: Pareto | None = None
 
     # ---- writing ------------------------------------------------------------------------
     def manifest(self, hashes: dict[str, str]) -> dict[str, Any]:
@@ -100,7 +103,7 @@ class Evidence:
             "verdict": _finite_json(self.verdict.to_dict()),
             "claims": [_finite_json(c.to_dict()) for c in self.claims],
             "members": hashes,
-        }
+        } | ({} if self.front is None else {"pareto": _finite_json(self.front.to_dict())})
 
     def _arrays(self) -> dict[str, np.ndarray]:
         out = {"values": self.record.values}
@@ -163,9 +166,19 @@ class Evidence:
         v = self.verdict
         engines = ", ".join(f"{e.name} {e.detail}" for e in v.engines)
         lines = [] if self.extraction is None else [_extraction_line(self.extraction)]
+        rel = v.relative_epsilon
+        weak = v.holds and is_weak(rel)
+        word = "PROVEN, but WEAK" if weak else ("PROVEN" if v.holds else "NOT proven")
+        share = f" = {100 * rel:.3g} % of the output range" if rel is not None else ""
         lines += [str(self.logic_model),
-                 f"ε-equivalence: {'PROVEN' if v.holds else 'NOT proven'} on all {self.record.values.shape[0]} masks, "
-                 f"ε = {v.epsilon:.6g} (engines: {engines})"]
+                  f"ε-equivalence: {word} on all {self.record.values.shape[0]} masks, "
+                  f"ε = {v.epsilon:.6g}{share} (engines: {engines})"]
+        if weak:
+            lines.append(weak_advice(rel, front=self.front_summary()))
+        if self.front is not None:
+            lines.append(f"size vs error: {len(self.front.points)} proven formulas from {self.front.points[0].terms} to "
+                         f"{self.front.points[-1].terms} terms (ε down to {100 * (self.front.points[-1].relative_epsilon or 0):.3g} % "
+                         "of the range); see the report's front")
         for c in self.claims:
             cex = c.counterexample
             extra = f"; counterexample: present = {cex.get('present')}" if c.status == "fails" and cex else ""
@@ -198,8 +211,19 @@ class Evidence:
                            verdicts=[verdict], claims=[_finite_json(c.to_dict()) for c in self.claims], provenance=provenance, lm=self.logic_model,
                            record_values=self.record.values, epsilon=self.verdict.epsilon,
                            error_curve=curve, shapley=shapley_values(and_interactions(self.record.values)),
-                           extraction=None if self.extraction is None else _extraction_line(self.extraction))
+                           extraction=None if self.extraction is None else _extraction_line(self.extraction),
+                           output_range=self.verdict.output_range, front=self.front_summary())
         return os.fspath(out)
+
+    def front_summary(self) -> dict[str, Any] | None:
+        """The front as the report draws it (terms, relative ε, the kept model's size when it is on
+        the front, the target); None without a front."""
+        if self.front is None:
+            return None
+        sha = model_sha256(self.logic_model)
+        chosen = next((p.terms for p in self.front.points if model_sha256(p.model) == sha), None)
+        return {"terms": [p.terms for p in self.front.points], "relative_epsilon": [p.relative_epsilon for p in self.front.points],
+                "chosen": chosen, "target": self.logic_model.meta.get("target_relative")}
 
 
 def _json_default(obj: Any) -> Any:
@@ -283,9 +307,15 @@ def _load(path: str | os.PathLike[str], limits: BundleLimits | None) -> Evidence
     except BundleError as exc:
         raise BundleError(f"{path}: {exc}") from None
     claims = [_read(path, "a claim", ClaimResult.from_dict, c) for c in manifest.get("claims") or []]
+    front = None
+    if manifest.get("pareto") is not None:
+        front = _read(path, "the size-vs-error front", Pareto.from_dict, manifest["pareto"])
+        if any(p.model.names != record.names for p in front.points):
+            raise BundleError(f"{path}: a formula of the front has other variables than the record; the bundle was altered")
+        _same_derived(path, "pareto", manifest["pareto"], _finite_json(front.to_dict()))
     return Evidence(record=record, extraction=extraction, logic_model=lm, verdict=verdict,
                     claims=claims, created=str(manifest.get("created", "")),
-                    symlogic_version=str(manifest.get("symlogic_version", "")))
+                    symlogic_version=str(manifest.get("symlogic_version", "")), front=front)
 
 
 # ---- building -------------------------------------------------------------------------------
@@ -302,7 +332,7 @@ def _check_claim(text: str, target: str, rec: Record, lm: LogicModel, verdict: V
 
 def evidence(lm: LogicModel, rec: Record, ex: Extraction | None = None, claims: Sequence[Any] = (), *,
              epsilon: float | Fraction | str | None = None, time_limit: float | None = None, progress: bool | None = None,
-             timeout: float | None = None) -> Evidence:
+             timeout: float | None = None, front: Pareto | None = None) -> Evidence:
     """Prove ``lm`` against ``rec`` (tightest ε unless given), check every claim, collect it all.
 
     The argument order is the package's: the subject (the logic model), then the record it is
@@ -311,7 +341,8 @@ def evidence(lm: LogicModel, rec: Record, ex: Extraction | None = None, claims: 
     works, with a DeprecationWarning.
 
     Claims are strings (checked on the record: exhaustive and exact) or ``(text, "model")`` pairs
-    (checked on the logic model with Z3, carried to the network with the proven ε).
+    (checked on the logic model with Z3, carried to the network with the proven ε). ``front`` is the
+    size-vs-error front (:func:`symlogic.pareto`) the model was picked from, kept and re-checked too.
     """
     if isinstance(lm, Record) and isinstance(ex, LogicModel):  # evidence(rec, ex, lm, ...) from before
         import warnings
@@ -323,6 +354,8 @@ def evidence(lm: LogicModel, rec: Record, ex: Extraction | None = None, claims: 
                          f"{type(lm).__name__} and {type(rec).__name__}")
     if ex is not None and not isinstance(ex, Extraction):
         raise InputError(f"ex must be the Extraction the model came from, or None; got {type(ex).__name__}")
+    if front is not None and (not isinstance(front, Pareto) or any(p.model.names != rec.names for p in front.points)):
+        raise InputError("front must be the Pareto front of this record (symlogic.pareto(rec)), or None")
     specs = [_claim_spec(c) for c in claims]
     limits = BundleLimits()
     if len(specs) > limits.max_claims:
@@ -336,7 +369,7 @@ def evidence(lm: LogicModel, rec: Record, ex: Extraction | None = None, claims: 
     checked = [_check_claim(text, target, rec, lm, verdict, time_limit) for text, target in specs]
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return Evidence(record=rec, extraction=ex, logic_model=lm, verdict=verdict, claims=checked,
-                    created=created, symlogic_version=_version())
+                    created=created, symlogic_version=_version(), front=front)
 
 
 # ---- re-checking ----------------------------------------------------------------------------
@@ -474,6 +507,29 @@ def _stated(stored: Verdict) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def _recheck_front(front: Pareto, rec: Record) -> RecheckItem:
+    """Every point of the front: its exact max error is its stated ε, and the points form a front."""
+    spread = Fraction(float(np.max(rec.values))) - Fraction(float(np.min(rec.values)))
+    bad = [] if float_upper(spread) == front.output_range else ["the output range"]
+    for p in front.points:
+        worst = max_error(p.model, rec.values)
+        if worst.value > _parse_exact(p.epsilon_exact) or float_upper(_parse_exact(p.epsilon_exact)) != p.epsilon:
+            bad.append(f"the {p.terms}-term formula (max error {worst.as_float_upper():.6g}, stated ε {p.epsilon:.6g})")
+    problem = front.problem()
+    ok = not bad and not problem
+    return RecheckItem("size-vs-error front", ok,
+                       f"{len(front.points)} formulas re-checked exactly on all {rec.values.shape[0]} masks"
+                       + ("" if ok else f"; NOT reproduced: {', '.join(bad) or problem}"))
+
+
+def _parse_exact(text: str) -> Fraction:
+    """A stored p/q (or decimal) bound as an exact Fraction; BundleError when it is not one."""
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise BundleError(f"a stated bound {text!r:.60} is not an exact number p/q") from None
+
+
 def _recheck(ev: Evidence, time_limit: float | None) -> RecheckReport:
     items: list[RecheckItem] = []
     if ev.extraction is not None:
@@ -490,6 +546,8 @@ def _recheck(ev: Evidence, time_limit: float | None) -> RecheckReport:
     items.append(RecheckItem("ε-equivalence", same and v.holds,
                              f"{'holds' if v.holds else 'does NOT hold'} at ε = {stored.epsilon!r} (engines {v.engine_results}; "
                              f"max error {v.max_error_exact} = {v.max_error:.6g}; stored: {'holds' if stored.holds else 'fails'})"))
+    if ev.front is not None:
+        items.append(_recheck_front(ev.front, ev.record))
     fresh_by_claim: dict[tuple[str, str], ClaimResult] = {}  # a repeated claim is checked once
     for c in ev.claims:
         text, target = c.claim, c.target or "record"

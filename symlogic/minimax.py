@@ -122,7 +122,6 @@ class MinimaxLP:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("primal_feasibility_tolerance", 1e-10)
         h.setOptionValue("dual_feasibility_tolerance", 1e-10)
-        h.setOptionValue("threads", 1)
         h.setOptionValue("presolve", "off")  # warm starts: a presolved model would lose the basis
         self.h = h
         self._highspy = highspy

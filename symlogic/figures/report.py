@@ -6,8 +6,9 @@ Content-Security-Policy forbids any fetch, so it opens the same offline, in a ma
 in an archive years later. Every user string is HTML-escaped.
 
 Stable hooks for tests and tools: ``id="summary"``, ``id="extraction"`` (when given), ``id="formula"``, ``id="terms"``,
-``id="verdicts"`` with ``class="verdict pass|fail|unknown"``, ``id="claims"`` with
-``class="claim pass|refuted|unknown"`` (``fail`` for a claim given without a status), ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``
+``id="verdicts"`` with ``class="verdict pass|weak|fail|unknown"`` (``weak``: holds, but ε is more than
+``defaults.WEAK`` of the output range; the summary then reads WEAK, never PROVEN alone),, ``id="claims"`` with
+``class="claim pass|refuted|unknown"`` (``fail`` for a claim given without a status), ``id="graph"`` (holds the inline ``<svg>``), ``id="pictures"``, ``id="front"`` (when a front is given)
 and ``id="provenance"``.
 """
 
@@ -22,20 +23,22 @@ from typing import Any
 
 import numpy as np
 
+from ..defaults import WEAK
+from ..weak import is_weak, weak_advice
 from ..errors import InputError
 from ..export.graph import to_networkx
 from ..logic import LogicModel
 from ..results import status_word
 from .canvas import figure_to_svg
 from .graph import render
-from .plots import plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile
+from .plots import plot_concept_strengths, plot_error_curve, plot_fit, plot_order_profile, plot_pareto
 
 __all__ = ["render_report", "write_report"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _CSS = """
-:root { --pass: #1b7a2f; --pass-bg: #e8f5eb; --fail: #b3261e; --fail-bg: #fdecea; --unk: #6b6b6b; --unk-bg: #f1f1f1; --ref: #1f4e9c; --ref-bg: #e9effa; }
+:root { --pass: #1b7a2f; --pass-bg: #e8f5eb; --weak: #a15c00; --weak-bg: #fff4e0; --fail: #b3261e; --fail-bg: #fdecea; --unk: #6b6b6b; --unk-bg: #f1f1f1; --ref: #1f4e9c; --ref-bg: #e9effa; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto;
        max-width: 1280px; padding: 1.5rem; color: #1d1d1d; background: #ffffff; line-height: 1.4; }
@@ -52,6 +55,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-
 .pass { border-left-color: var(--pass); background: var(--pass-bg); } .pass .badge { background: var(--pass); }
 .fail { border-left-color: var(--fail); background: var(--fail-bg); } .fail .badge { background: var(--fail); }
 .unknown .badge { background: var(--unk); }
+.weak { border-left-color: var(--weak); background: var(--weak-bg); } .weak .badge { background: var(--weak); }
 .refuted { border-left-color: var(--ref); background: var(--ref-bg); } .refuted .badge { background: var(--ref); }
 .verdict h3, .claim h3 { font-size: 1.05rem; margin: 0 0 .3rem; }
 .claim-text { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
@@ -108,12 +112,30 @@ def _counterexample(cx: Any) -> str:
     return _kv_table(cx, "Counterexample", "counterexample")
 
 
-def _verdict(v: Mapping[str, Any]) -> str:
+def _relative(v: Mapping[str, Any], output_range: float | None) -> float | None:
+    """ε / (max v − min v) of a verdict dict: its own ``relative_epsilon``, else from ``output_range``."""
+    rel = v.get("relative_epsilon")
+    if isinstance(rel, (int, float)) and not isinstance(rel, bool) and math.isfinite(rel):
+        return float(rel)
+    eps, spread = v.get("epsilon"), output_range if output_range is not None else v.get("output_range")
+    if isinstance(eps, (int, float)) and isinstance(spread, (int, float)) and spread and math.isfinite(float(eps)):
+        return float(eps) / float(spread)
+    return None
+
+
+def _verdict(v: Mapping[str, Any], output_range: float | None = None, weak: float = WEAK) -> str:
     cls, word = _status(v.get("holds"))
+    rel = _relative(v, output_range)
+    if cls == "pass" and is_weak(rel, weak):
+        cls, word = "weak", "HOLDS · WEAK"
     parts = [f'<div class="verdict {cls}" data-holds="{cls}">',
              f'<h3><span class="badge">{word}</span><span class="name">{_e(v.get("name", "verdict"))}</span></h3>']
-    labels = (("epsilon", "ε"), ("max_error", "max |v − f|"), ("engines", "engines"), ("seconds", "seconds"))
-    parts.append(_meta(v, labels))
+    labels = (("epsilon", "ε"), ("relative_epsilon", "ε / output range"), ("max_error", "max |v − f|"),
+              ("engines", "engines"), ("seconds", "seconds"))
+    parts.append(_meta(dict(v, relative_epsilon=None if rel is None else f"{100 * rel:.3g} %"), labels))
+    if cls == "weak":
+        parts.append(f'<p class="explanation">A weak explanation: ε is {100 * rel:.3g} % of the output range '
+                     f'(more than {100 * weak:g} %), so the proof says little about the network.</p>')
     parts.append(_details(v, ("name", "holds", *(k for k, _ in labels))))
     return "".join(parts)
 
@@ -222,7 +244,8 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
                   record_values: Sequence[float] | np.ndarray | None = None,
                   model_values: Sequence[float] | np.ndarray | None = None, epsilon: float | None = None,
                   error_curve: Any = None, shapley: Sequence[float] | np.ndarray | None = None,
-                  extraction: str | None = None) -> str:
+                  extraction: str | None = None, output_range: float | None = None,
+                  front: Mapping[str, Any] | None = None, weak: float = WEAK) -> str:
     """The report as one self-contained HTML string.
 
     Args:
@@ -243,6 +266,10 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         shapley: per-variable attributions for the graph (defaults to the model's own).
         extraction: one line on the extraction (its L1, certified bound and status), shown under
             the summary.
+        output_range: max v − min v of the record: ε is stated as a share of it, and a verdict
+            whose ε exceeds ``weak`` of it is shown as WEAK, not PROVEN.
+        front: the size-vs-error front, ``{"terms": [...], "relative_epsilon": [...], "chosen": k,
+            "target": share}``: drawn, and used to say what size reaches the target.
     """
     if epsilon is None:
         epsilon = _default_epsilon(verdicts)
@@ -265,18 +292,28 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         pictures.append(_figure("fit", figure_to_svg(plot_fit(record_values, model_values, epsilon), "f-"),
                                 "Recorded output v(T) against the logic model f(T) on every mask, with the ε band."))
 
+    if front is not None:
+        pictures.insert(0, _figure("front", figure_to_svg(plot_pareto(front["terms"], front["relative_epsilon"],
+                                                                      target=front.get("target"), chosen=front.get("chosen"),
+                                                                      weak=weak), "p-"),
+                                   "Formula size against proven error: each point is the sparsest formula found "
+                                   "with that many terms, proven on every mask; the shaded band is weak."))
     # The summary is about the proof: verdicts must hold. A refuted claim is a result, not a failure
     # of the evidence, so claims are counted, not judged.
     n_pass = sum(_status(v.get("holds"))[0] == "pass" for v in verdicts)
     kinds = [_claim_status(c)[0] for c in claims]
     c_pass, c_refuted = kinds.count("pass"), kinds.count("refuted") + kinds.count("fail")
     proven = n_pass == len(verdicts)
-    summary = (f'<p id="summary" class="{"pass" if proven else "fail"}"><span class="badge">'
-               f'{"PROVEN" if proven else "NOT PROVEN"}</span>'
+    rel = _relative(verdicts[0], output_range) if verdicts else None
+    weak_proof = proven and is_weak(rel, weak)
+    cls, badge = ("weak", "PROVEN · WEAK") if weak_proof else (("pass", "PROVEN") if proven else ("fail", "NOT PROVEN"))
+    summary = (f'<p id="summary" class="{cls}"><span class="badge">{badge}</span>'
                f'{n_pass} of {len(verdicts)} verdicts hold; claims: {c_pass} hold, {c_refuted} refuted, '
                f'{len(claims) - c_pass - c_refuted} undecided. '
                f'{lm.n} variables, {len(lm.concepts)} concepts'
-               + (f", ε = {_value(epsilon)}" if epsilon is not None else "") + ".</p>")
+               + (f", ε = {_value(epsilon)}" if epsilon is not None else "")
+               + (f" ({100 * rel:.3g} % of the output range)" if rel is not None else "") + "."
+               + (" " + _e(weak_advice(rel, weak, front)) if weak_proof else "") + "</p>")
 
     prov_rows = "".join(f"<tr><th>{_e(k)}</th><td>{_value(v)}</td></tr>" for k, v in _flatten(provenance))
     body = [
@@ -288,7 +325,7 @@ def render_report(*, title: str, formula_text: str, formula_latex: str, verdicts
         f'<details><summary>LaTeX source</summary><pre class="formula-latex">{_e(formula_latex)}</pre></details>',
         "<h3>Terms</h3>", _terms_table(lm), "</section>",
         '<section id="verdicts"><h2>Verdicts</h2>',
-        "".join(_verdict(v) for v in verdicts) or "<p>No verdicts.</p>", "</section>",
+        "".join(_verdict(v, output_range, weak) for v in verdicts) or "<p>No verdicts.</p>", "</section>",
         '<section id="claims"><h2>Claims</h2>',
         "".join(_claim(c) for c in claims) or "<p>No claims.</p>", "</section>",
         '<section id="graph"><h2>Graph</h2>',

@@ -3,12 +3,42 @@
 Two independent engines decide "there is no mask T with |f(T) − v(T)| > ε" in exact arithmetic:
 
 - ``z3``: the reduced table (per support group: the largest and smallest recorded output, see
-  :mod:`symlogic.exact_error`) as ground SMT-LIB disjunctions with exact rationals; unsat = proven.
-- ``exact``: every mask, float64 with a rigorous rounding bound, borderline masks in integers.
+  :mod:`symlogic.exact_error` and docs/verification.md §3) as ground SMT-LIB with exact numbers;
+  unsat = proven (docs/verification.md §5).
+- ``exact``: every mask, float64 with a rigorous rounding bound, borderline masks in integers
+  (docs/verification.md §4).
 
-The verdict holds only when both agree that no violation exists. A counterexample, from either
-engine, is re-evaluated exactly against the table before it is reported. A Z3 timeout is
-"unknown", never "holds".
+The verdict holds only when both agree that no violation exists (docs/verification.md §6). A
+counterexample, from either engine, is re-evaluated exactly against the table before it is
+reported. A Z3 timeout is "unknown", never "holds".
+
+How Z3 sees the table (the blocked encoding, :func:`symlogic.smt.table_blocks_chunk_script`).
+Z3 still reads every row of the reduced table and evaluates f on it itself; what changed is how
+much work a row costs it. Expanding f once per row (``smt.table_chunk_script``, kept as the
+reference) cost about 0.2 ms a row: 600 s at 2^20 rows. Now:
+
+1. The model's terms are split into blocks F_0 … F_{J−1} (``smt.term_blocks``: block j reads a few
+   support variables; block 0 carries the bias), each a ``define-fun`` whose terms are written by
+   the same code as f's single ``define-fun``. Before any chunk, one Z3 query proves
+   f(b) = F_0(b) + … + F_{J−1}(b) for every assignment b (``smt.blocks_identity_script``, unsat
+   in milliseconds). If Z3 does not answer unsat, the per-row encoding is used instead.
+2. In a chunk of rows, each block is applied once per distinct assignment of its own variables
+   (a ``let``-bound ground constant, evaluated once by Z3), and a row is the sum of its J
+   constants compared with its recorded extremes: J + 1 numbers a row instead of every term.
+3. The numbers of a chunk are integers in units of 2^−s: Python writes each recorded float v as
+   the integer v·2^s (exact, v being dyadic and s chosen so that every v of the chunk is a multiple
+   of 2^−s; checked when the text is made); Z3 itself multiplies the blocks' and ε's exact
+   rationals by D = 2^s. Scaling both sides of every comparison by D > 0 changes no comparison.
+
+Why unsat still proves the bound: a chunk asserts "some row g has D·vmax_g − D·f(g) > D·ε or
+D·f(g) − D·vmin_g > D·ε", with D·f(g) = Σ_j D·F_j(g's bits) (step 1, proven by Z3). So unsat
+means every row of the chunk satisfies vmax_g − ε ≤ f(g) ≤ vmin_g + ε, and when every chunk,
+covering every row, is unsat, no mask violates ε (docs/verification.md §3, Lemma A of
+proofs/soundness.md). Python's share is bookkeeping, as before: which row has which bits (now:
+which block constants), which float is which integer. Nothing is dropped or merged by value: the
+rows Z3 sees are exactly the reduced table's rows. A satisfiable chunk is re-run in the per-row
+encoding, which names the violating row; should that encoding find none, the answer is
+"unknown", never "unsat".
 """
 
 from __future__ import annotations
@@ -21,17 +51,20 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from fractions import Fraction
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .defaults import TARGET, WEAK
 from .errors import InputError
 from .exact_error import MAX_FRACTION_CHARS, exact_bound, float_upper, group_table, max_error, violations
 from .masks import mask_bits, mask_names
 from .params import json_field, positive_int, positive_seconds, time_limit_of
 from .progress import Progress
 from .results import EngineReport
-from .smt import model_define_fun, table_chunk_script
+from .smt import (_scale_bits, blocks_define_funs, blocks_identity_script, model_define_fun,
+                  table_blocks_chunk_script, table_chunk_script, term_blocks)
 
 if TYPE_CHECKING:
     from .logic import LogicModel
@@ -108,6 +141,9 @@ class Verdict:
         seconds: wall time of the whole verification.
         model_sha256, record_sha256: what was proven: the model (:func:`model_sha256`) and the
             recorded table (``Record.fingerprint``). A verdict is evidence about that pair only.
+        output_range: max v − min v of the record, rounded up (None: unknown, e.g. an older bundle);
+            ``relative_epsilon`` is ε over it, and ``weak`` says that ε exceeds
+            :data:`symlogic.defaults.WEAK` of it: ``str(verdict)`` then says so plainly.
     """
 
     holds: bool
@@ -150,9 +186,27 @@ class Verdict:
 
     @property
     def relative_epsilon(self) -> float | None:
-        """ε divided by the record's output range max v − min v (None when the range is 0 or unknown)."""
+        """ε divided by the record's output range max v − min v (None when the range is 0 or unknown).
+
+        The nearest float (infinity for an ε beyond float64's range relative to the range); a range
+        beyond float64's range (stored as infinity) is unknown here too.
+        """
         spread = self.output_range
-        return None if not spread else float(self.epsilon_fraction / Fraction(spread))
+        if not spread or not math.isfinite(spread):
+            return None
+        return _nearest(self.epsilon_fraction / Fraction(spread))
+
+    @property
+    def weak(self) -> bool:
+        """True when the bound is a weak explanation: ε is more than :data:`symlogic.defaults.WEAK`
+        (5 %) of the output range max v − min v, so a proof at this ε says little about the network.
+
+        False when the range is unknown (a verdict from an older bundle, or a range beyond float64)
+        or 0 (outputs that never vary: ``str`` says so instead), as ``symlogic.weak.is_weak`` of
+        :attr:`relative_epsilon`, which the evidence summary and the report use.
+        """
+        rel = self.relative_epsilon
+        return rel is not None and rel > WEAK
 
     def bound_to(self, lm: "LogicModel", rec: "Record | None" = None) -> bool:
         """Was this verdict proven for ``lm`` (and, when given, ``rec``)?"""
@@ -168,6 +222,9 @@ class Verdict:
         d["engine_seconds"] = self.engine_seconds
         d["support"] = list(self.support)
         d["status"] = self.status
+        # Derived from epsilon and output_range; from_dict re-derives them (see _verdict_from_dict).
+        d["relative_epsilon"] = self.relative_epsilon
+        d["weak"] = self.weak
         return d
 
     @classmethod
@@ -179,6 +236,17 @@ class Verdict:
         """
         return _verdict_from_dict(data)
 
+    def _share(self) -> str:
+        """How large ε is next to the output range, in words ("" when the range is unknown)."""
+        spread = self.output_range
+        if spread is None or not math.isfinite(spread):
+            return ""
+        if spread == 0:
+            return "the recorded outputs do not vary: output range 0"
+        rel = self.relative_epsilon
+        assert rel is not None
+        return f"{_percent(rel)} of the output range {spread:.3g}"
+
     def __str__(self) -> str:
         word = {"holds": "HOLDS", "fails": "FAILS"}.get(self.status, "NOT PROVEN")
         engines = ", ".join(f"{e.name}: {e.detail}" for e in self.engines)
@@ -186,7 +254,24 @@ class Verdict:
         # Six digits would show ε = 1/10 and a max error of 0.1000000000000000055 both as 0.1.
         close = eps != err and f"{float_upper(eps):.6g}" == f"{float_upper(err):.6g}"
         show = _show if close else (lambda x: f"{float_upper(x):.6g}")
-        return f"ε-equivalence {word}: ε = {show(eps)}, max error = {show(err)} ({engines})"
+        share = self._share()
+        shown_eps = f"{show(eps)} ({share})" if share else show(eps)
+        if not self.weak:
+            return f"ε-equivalence {word}: ε = {shown_eps}, max error = {show(err)} ({engines})"
+        # A weak bound is said plainly, and a proof at it never reads as a plain success.
+        why = f"ε is {_percent(self.relative_epsilon)} of the output range"  # type: ignore[arg-type]
+        status = f"{word} (WEAK: {why})" if self.holds else word
+        return (f"ε-equivalence {status}: ε = {shown_eps}, max error = {show(err)} ({engines})\n"
+                f"WEAK EXPLANATION: {why}; a proof at this ε says little — find a formula that reaches the "
+                f"target with symlogic.sparsest(rec, {TARGET:g}) or `symlogic explain --epsilon {TARGET:g}`")
+
+
+def _percent(rel: float) -> str:
+    """A share as a percentage with two significant digits: 0.044 → "4.4 %", 0.57 → "57 %"."""
+    pct = rel * 100
+    if not math.isfinite(pct):
+        return "more than any float % (ε is beyond float64's range next to it)"
+    return f"{pct:.0f} %" if pct >= 10 else f"{pct:.2g} %"
 
 
 def _field(data: dict[str, Any], key: str, kinds: tuple[type, ...], default: Any = ...) -> Any:
@@ -253,6 +338,14 @@ def _verdict_from_dict(data: dict[str, Any]) -> Verdict:
     if "status" in data and data["status"] != verdict.status:  # derived: it must agree with what it derives from
         raise InputError(f"verdict.status {data['status']!r:.40} contradicts holds = {verdict.holds} and "
                          f"{verdict.violations} violations (status {verdict.status!r})")
+    # weak and relative_epsilon are derived from ε and output_range: the properties re-derive them,
+    # so the stored copies are only checked for type (a bundle whose ε was edited must still load
+    # and then fail its re-check, not be refused here).
+    if "weak" in data and not isinstance(data["weak"], bool):
+        raise InputError(f"verdict.weak must be true or false, got {data['weak']!r:.40}")
+    rel = data.get("relative_epsilon")
+    if rel is not None and (isinstance(rel, bool) or not isinstance(rel, number)):
+        raise InputError(f"verdict.relative_epsilon must be a number or null, got {rel!r:.40}")
     return verdict
 
 
@@ -262,8 +355,11 @@ Z3_CHUNK_SECONDS = 120.0
 _Z3_MAX_TIMEOUT_MS = 2**32 - 1
 
 
-def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
-    """Decide one chunk in its own Z3 context (contexts are independent, so chunks run in parallel)."""
+def _z3_check(script: str, timeout_s: float) -> tuple[str, Any]:
+    """Decide one script in its own Z3 context (contexts are independent, so scripts run in parallel).
+
+    Returns Z3's word ("sat", "unsat", "unknown") and, for "sat", the model.
+    """
     import z3
 
     ctx = z3.Context()
@@ -273,17 +369,43 @@ def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
     solver.from_string(script)
     result = solver.check()
     if result == z3.sat:
-        return "sat", int(solver.model()[z3.Int("r", ctx)].as_long())
+        return "sat", solver.model()
     return ("unsat" if result == z3.unsat else "unknown"), None
 
 
+def _z3_chunk(script: str, timeout_s: float) -> tuple[str, int | None]:
+    """Decide one per-row chunk (:func:`~symlogic.smt.table_chunk_script`); "sat" names its row r."""
+    import z3
+
+    result, model = _z3_check(script, timeout_s)
+    if result == "sat":
+        return "sat", int(model[z3.Int("r", model.ctx)].as_long())
+    return result, None
+
+
+def _z3_blocks_chunk(script: str, locate: Callable[[], str], timeout_s: float) -> tuple[str, int | None]:
+    """Decide one blocked chunk; when it is satisfiable, the per-row encoding of the same rows names
+    the violating row. Should that encoding find none, the two disagree: "unknown", never "unsat"."""
+    result, _ = _z3_check(script, timeout_s)
+    if result != "sat":
+        return result, None
+    result, row = _z3_chunk(locate(), timeout_s)
+    return (result, row) if result == "sat" else ("unknown", None)
+
+
 def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, chunk_rows: int, timeout_s: float,
-               progress: bool | None, workers: int | None = None) -> tuple[str, int | None, int, int]:
+               progress: bool | None, workers: int | None = None,
+               encoding: str = "blocks") -> tuple[str, int | None, int, int]:
     """Run Z3 over the reduced table; returns (result, a violating mask or None, rows checked, rows in all).
 
-    Chunks are independent queries; they run on ``workers`` threads (z3 releases the GIL inside
-    the solver), and the first satisfiable chunk stops the rest.
+    ``encoding``: "blocks" (the default; see the module docstring) or "rows" (one expansion of f
+    per row, :func:`~symlogic.smt.table_chunk_script`: the reference, kept for comparison and as
+    the fallback should Z3 not confirm the blocks). Chunks are independent queries; they run on
+    ``workers`` threads (z3 releases the GIL inside the solver), and the first satisfiable chunk
+    stops the rest.
     """
+    if encoding not in ("blocks", "rows"):
+        raise ValueError(f"unknown encoding {encoding!r}")
     support = mask_bits(lm.support_mask)
     groups = group_table(rec.values, support)
     define_f = model_define_fun(lm, support)
@@ -291,15 +413,33 @@ def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, ch
     starts = list(range(0, total, chunk_rows))
     workers = max(1, min(workers or os.cpu_count() or 1, 8, len(starts)))
 
-    def script(start: int) -> str:
+    def rows_script(start: int) -> str:
         rows = np.arange(start, min(start + chunk_rows, total))
         return table_chunk_script(define_f, len(support), rows, groups.vmin[rows], groups.vmax[rows], epsilon)
+
+    if encoding == "blocks":
+        blocks = term_blocks(lm, support, (chunk_rows - 1).bit_length())
+        define_blocks = blocks_define_funs(lm, support, blocks)
+        # Z3 proves f ≡ Σ blocks once (a ground identity its rewriter closes in milliseconds);
+        # without that proof the blocked chunks would prove nothing about f: use the rows encoding.
+        same, _ = _z3_check(blocks_identity_script(define_f, define_blocks, len(support), blocks), timeout_s)
+        if same != "unsat":
+            encoding = "rows"
+        coef_bits = _scale_bits(np.array([t.coefficient for t in lm.terms]))
+
+    def submit(pool: concurrent.futures.ThreadPoolExecutor, start: int) -> concurrent.futures.Future:
+        if encoding == "rows":
+            return pool.submit(_z3_chunk, rows_script(start), timeout_s)
+        rows = np.arange(start, min(start + chunk_rows, total))
+        text = table_blocks_chunk_script(define_blocks, blocks, rows, groups.vmin[rows], groups.vmax[rows], epsilon,
+                                         coef_bits)
+        return pool.submit(_z3_blocks_chunk, text, lambda: rows_script(start), timeout_s)
 
     outcome, found = "unsat", None
     checked = 0
     with Progress(len(starts), f"z3: {total} rows", enabled=progress) as bar, \
             concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = {pool.submit(_z3_chunk, script(start), timeout_s): start for start in starts[:2 * workers]}
+        pending = {submit(pool, start): start for start in starts[:2 * workers]}
         queue = starts[2 * workers:]
         while pending:
             done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
@@ -315,7 +455,7 @@ def _z3_engine(lm: "LogicModel", rec: "Record", epsilon: float | Fraction, *, ch
             if outcome == "unsat":
                 while queue and len(pending) < 2 * workers:
                     start = queue.pop(0)
-                    pending[pool.submit(_z3_chunk, script(start), timeout_s)] = start
+                    pending[submit(pool, start)] = start
             else:  # a violation (or an unknown) settles the verdict: stop feeding chunks
                 for fut in pending:
                     fut.cancel()

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .figures.canvas import Figure
     from .record import Record
 
-__all__ = ["Pareto", "ParetoPoint", "pareto", "DEFAULT_TARGETS"]
+__all__ = ["Pareto", "ParetoPoint", "pareto", "proven_point", "DEFAULT_TARGETS"]
 
 #: The relative targets :func:`pareto` searches at (shares of the output range).
 DEFAULT_TARGETS: tuple[float, ...] = (0.1, 0.05, 0.02)
@@ -93,6 +93,15 @@ class Pareto:
         raise InputError(f"no formula of the front reaches ε = {bound:.4g}{tightest}; run pareto with a smaller "
                          "target (targets=...) and a larger max_terms, or symlogic.sparsest(rec, epsilon)")
 
+    def with_point(self, point: ParetoPoint) -> "Pareto":
+        """The front with ``point`` added (and the points it dominates dropped; unchanged when it is dominated)."""
+        pts = sorted([*self.points, point], key=lambda p: (p.terms, p.epsilon))
+        kept: list[ParetoPoint] = []
+        for p in pts:
+            if not kept or (p.epsilon < kept[-1].epsilon and p.terms > kept[-1].terms):
+                kept.append(p)
+        return Pareto(points=tuple(kept), output_range=self.output_range, seconds=self.seconds)
+
     def plot(self, path: Any = None, *, target: float | None = None, chosen: int | None = None, **kwargs: Any) -> "Figure":
         """Terms against proven ε / output range (:func:`symlogic.figures.plots.plot_pareto`)."""
         from .figures.plots import plot_pareto
@@ -151,6 +160,23 @@ def _front(candidates: list[tuple[int, float, Any, bool]], step: float) -> list[
     return out
 
 
+def proven_point(lm: LogicModel, rec: "Record", *, prove: bool = True) -> ParetoPoint:
+    """``lm`` as a point of the front: proven at its own tight ε (verify, or the exact engine alone)."""
+    from .exact_error import max_error
+    from .verify import verify
+
+    spread = float(np.max(rec.values)) - float(np.min(rec.values))
+    if prove:
+        verdict = verify(lm, rec)
+        eps, exact, status = verdict.epsilon, verdict.epsilon_exact, verdict.status
+    else:
+        worst = max_error(lm, rec.values)
+        eps, status = worst.as_float_upper(), "exact only"
+        exact = f"{Fraction(eps).numerator}/{Fraction(eps).denominator}"
+    return ParetoPoint(terms=len(lm), epsilon=eps, epsilon_exact=exact,
+                       relative_epsilon=eps / spread if spread > 0 else None, status=status, model=lm)
+
+
 def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_terms: int = 48, lookahead: int = 6,
            prove: bool = True, time_limit: float | None = None) -> Pareto:
     """The front of (number of terms, proven ε) for ``rec`` (module docstring).
@@ -174,10 +200,8 @@ def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_ter
         >>> front.at(0.2).terms
         2
     """
-    from .exact_error import max_error
     from .sparse_search import forward
     from .sparsest import MARGIN, model_of_fit, search
-    from .verify import verify
 
     start = time.perf_counter()
     max_terms = positive_int(max_terms, "max_terms", "it caps the size of the front's formulas")
@@ -198,19 +222,8 @@ def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_ter
             except ResourceError:
                 continue  # not within max_terms: the path's points stand for it
             candidates.append((len(fit.atoms), fit.error, fit, True))
-    points: list[ParetoPoint] = []
-    for k, _, fit, _ in _front(candidates, RESOLUTION * spread):
-        lm = model_of_fit(fit, rec.names, {"source": "pareto"})
-        if prove:
-            verdict = verify(lm, rec)
-            eps, exact, status = verdict.epsilon, verdict.epsilon_exact, verdict.status
-        else:
-            worst = max_error(lm, rec.values)
-            eps, status = worst.as_float_upper(), "exact only"
-            exact = f"{Fraction(eps).numerator}/{Fraction(eps).denominator}"
-        rel = eps / spread if spread > 0 else None
-        points.append(ParetoPoint(terms=len(lm), epsilon=eps, epsilon_exact=exact, relative_epsilon=rel,
-                                  status=status, model=lm))
+    points = [proven_point(model_of_fit(fit, rec.names, {"source": "pareto"}), rec, prove=prove)
+              for _, _, fit, _ in _front(candidates, RESOLUTION * spread)]
     # Rounding the proven bounds up can make two neighbours equal: keep the smaller formula.
     kept: list[ParetoPoint] = []
     for p in sorted(points, key=lambda p: p.terms):

@@ -12,7 +12,7 @@ from .evidence import Evidence, evidence
 from .extraction import extract
 from .logic import LogicModel
 from .params import finite_number
-from .pareto import Pareto, pareto
+from .pareto import Pareto, pareto, proven_point
 from .record import Record
 from .sparsest import sparsest
 
@@ -65,6 +65,7 @@ def sparse_choice(rec: Record, target: float, *, time_limit: float | None = None
     front = pareto(rec, targets=sorted(set(DEFAULT_TARGETS) | {t}), time_limit=time_limit)
     try:
         model = front.at(t).model
-    except InputError:  # the front stops at its max_terms: search on without a cap
+    except InputError:  # the front stops at its max_terms: search on without a cap, and add the answer
         model = sparsest(rec, t, time_limit=time_limit)
+        front = front.with_point(proven_point(model, rec))
     return front, LogicModel(model.names, model.terms, meta=dict(model.meta, target_relative=t))

@@ -6,8 +6,10 @@ record's output range max v − min v by default (``relative=True``), else an ab
 
 The search (measured against the alternatives in ``benchmarks/bench_readable.py``): greedy forward
 selection priced by the minimax fit's dual, run past the target to ``overshoot``·ε, then backward
-elimination down to ε (:mod:`symlogic.sparse_search`); the forward path stopped at ε itself and
-pruned is the second candidate, and the one with fewer terms wins (ties: the smaller error). Every
+elimination down to ε (:mod:`symlogic.sparse_search`); the forward path's first point at ε, pruned,
+is the second candidate, and the certified L1 split with its box opened to ε, pruned, the third
+(on small tables, when its support is small: it finds an OR over several variables that the
+greedy steps build from singletons); the one with fewer terms wins (ties: the smaller error). Every
 fit is the minimax fit on its atoms (:mod:`symlogic.minimax`), so the coefficients are the best for
 the support found. Ties between candidate atoms are broken by a fixed order, so one table gives one
 formula.
@@ -36,8 +38,14 @@ __all__ = ["sparsest", "absolute_target", "model_of_fit", "search"]
 #: The search aims this far below ε so that float64 rounding of the fitted coefficients cannot
 #: push the exact error over it (the proof is exact; a miss is retried with more room).
 MARGIN = 1e-9
-#: Forward selection runs on to this share of ε before pruning back (measured: fewer terms).
+#: Forward selection runs on to this share of ε before pruning back (measured: fewer terms), for at
+#: most a quarter more steps than reaching ε took.
 OVERSHOOT = 0.7
+#: The L1 candidate: tables of at most this many masks, this many seconds of the certified solver,
+#: pruned only when its support is at most this multiple of the forward path's at ε.
+L1_MAX_MASKS = 1 << 12
+L1_SECONDS = 10.0
+L1_RATIO = 1.5
 
 
 def absolute_target(rec: "Record", epsilon: Any, relative: bool) -> float:
@@ -63,18 +71,27 @@ def model_of_fit(fit: "MinimaxFit", names: tuple[str, ...], meta: dict[str, Any]
 
 
 def search(values: np.ndarray, target: float, *, lookahead: int = 6, overshoot: float = OVERSHOOT,
-           max_terms: int = 400, deadline: float | None = None) -> "MinimaxFit":
+           max_terms: int = 400, deadline: float | None = None, l1: bool = True) -> "MinimaxFit":
     """The fewest-term fit the search finds with float error ≤ ``target`` (module docstring)."""
-    from .sparse_search import forward, prune
+    from .sparse_search import forward, l1_support, prune
 
     v = np.asarray(values, dtype=np.float64)
-    path = forward(v, target * overshoot, lookahead=lookahead, max_terms=max_terms, deadline=deadline)
+    path = forward(v, target, beyond=overshoot, lookahead=lookahead, max_terms=max_terms, deadline=deadline)
     candidates = []
     reached = [f for f in path if f.error <= target]
     if reached:  # the first point of the path at ε, pruned
         candidates.append(prune(v, reached[0], target, deadline=deadline))
         if path[-1] is not reached[0]:
             candidates.append(prune(v, path[-1], target, deadline=deadline))
+    if l1 and reached and v.size <= L1_MAX_MASKS:
+        # The L1 split with the box opened to ε reaches ε by itself, and an OR over several
+        # variables that greedy steps would build from singletons is one atom there. On dense
+        # tables its support is 2-3× the greedy one (measured), so it is pruned only when small.
+        budget = L1_SECONDS if deadline is None else min(L1_SECONDS, max(0.0, deadline - time.perf_counter()))
+        if budget > 0:
+            start = l1_support(v, target, time_limit=budget)
+            if start.error <= target and len(start.atoms) <= L1_RATIO * len(reached[0].atoms):
+                candidates.append(prune(v, start, target, deadline=deadline))
     if not candidates:
         raise ResourceError(f"no formula with at most {max_terms} terms reaches max error {target:.6g} within the time "
                             "limit; raise max_terms or time_limit, or ask for a larger epsilon")

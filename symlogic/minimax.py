@@ -33,7 +33,7 @@ import numpy as np
 from .errors import InputError
 from .transforms import n_from_length, or_sum_transpose, superset_sum
 
-__all__ = ["Atom", "MinimaxFit", "MinimaxLP", "fit_minimax", "atom_column", "evaluate_atoms", "prices", "canonical_atom"]
+__all__ = ["Atom", "MinimaxFit", "MinimaxLP", "fit_minimax", "canonical_coefficients", "atom_column", "evaluate_atoms", "prices", "canonical_atom"]
 
 #: An atom: ("and" | "or", mask). AND and OR over one variable are the same function; singletons are "and".
 Atom = tuple[str, int]
@@ -275,3 +275,80 @@ def prices(dual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx = np.arange(y.shape[0])
     p_or[(idx & (idx - 1)) == 0] = 0.0
     return p_and, p_or
+
+
+def canonical_coefficients(values: np.ndarray, atoms: Sequence[Atom], epsilon: float, *,
+                           rows: np.ndarray | None = None, tol: float = 1e-12) -> tuple[float, np.ndarray]:
+    """One coefficient vector per (table, atoms, ε): the bias and coefficients closest to the
+    table in mean square, ‖F c − v‖² over all masks (plus a ridge of 1e-9 relative so that
+    linearly dependent atoms still have one answer), among those with |F c − v| ≤ ε on every mask.
+
+    The minimax optimum is often a whole face of coefficient vectors and the LP returns one of its
+    vertices, which jumps when the table moves by 1e-9; this strictly convex program has a single
+    answer that moves continuously with the table (docs/theory.md §4.6). Row generation as in
+    :class:`MinimaxLP`; ``epsilon`` must be at least the minimax error of ``atoms``.
+
+    Returns:
+        (bias, coefficients) at the table's scale.
+    """
+    import highspy
+
+    from .extraction._master import _quiet_stdout
+
+    v = np.asarray(values, dtype=np.float64).ravel()
+    e = _unit_exponent(v)
+    vs, eps = np.ldexp(v, -e), math.ldexp(float(epsilon), -e)
+    masks = np.arange(v.shape[0], dtype=np.int64)
+    atoms = tuple(canonical_atom(k, m) for k, m in atoms)
+    full = np.column_stack([np.ones(v.shape[0])] + [atom_column(a, masks) for a in atoms])
+    k = full.shape[1]
+    gram = full.T @ full
+    ridge = 1e-9 * float(np.trace(gram)) / k
+    hess = 2.0 * (gram + ridge * np.eye(k))
+    lin = -2.0 * (full.T @ vs)
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    inf = highspy.kHighsInf
+    for j in range(k):
+        h.addCol(float(lin[j]), -inf, inf, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+    lower = np.tril(hess)  # HiGHS takes the lower triangle, column-wise
+    start = np.zeros(k + 1, dtype=np.int32)
+    index, value = [], []
+    for j in range(k):
+        col = np.arange(j, k)
+        index += col.tolist()
+        value += lower[j:, j].tolist()
+        start[j + 1] = len(index)
+    h.passHessian(k, len(index), highspy.HessianFormat.kTriangular.value, start[:-1], np.array(index, dtype=np.int32),
+                  np.array(value))
+    held = np.zeros(0, dtype=np.int64)
+
+    def add(new: np.ndarray) -> np.ndarray:
+        new = np.setdiff1d(new, held)
+        if new.size:
+            block = full[new]
+            nz = [np.flatnonzero(r) for r in block]
+            starts = np.cumsum([0] + [x.size for x in nz[:-1]]).astype(np.int32)
+            h.addRows(new.size, vs[new] - eps, vs[new] + eps, int(sum(x.size for x in nz)), starts,
+                      np.concatenate(nz).astype(np.int32), np.ones(int(sum(x.size for x in nz))))
+        return np.concatenate([held, new])
+
+    held = add(_initial_rows(vs, rows))
+    x = np.zeros(k)
+    for _ in range(_MAX_ROUNDS):
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise InputError("canonical_coefficients: the QP solver reported no optimum; is epsilon below the minimax "
+                             "error of these atoms?")
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        excess = np.abs(full @ x - vs) - eps
+        bad = np.flatnonzero(excess > tol)
+        if bad.size == 0:
+            break
+        held = add(bad[np.argsort(-excess[bad], kind="stable")[:_ROWS_PER_ROUND]])
+    with np.errstate(over="ignore", under="ignore"):
+        coef = np.ldexp(x, e)
+    return float(coef[0]), coef[1:]

@@ -5,20 +5,22 @@ all 2^n masks is *proven* ≤ ε (:func:`symlogic.verify`: exact engine and Z3).
 record's output range max v − min v by default (``relative=True``), else an absolute bound.
 
 The search (measured against the alternatives in ``benchmarks/bench_readable.py``): greedy forward
-selection priced by the minimax fit's dual, run past the target to ``overshoot``·ε, then backward
-elimination down to ε (:mod:`symlogic.sparse_search`); the forward path's first point at ε, pruned,
-is the second candidate, and the certified L1 split with its box opened to ε, pruned, the third
-(on small tables, when its support is small: it finds an OR over several variables that the
-greedy steps build from singletons); the one with fewer terms wins (ties: the smaller error). Every
-fit is the minimax fit on its atoms (:mod:`symlogic.minimax`), so the coefficients are the best for
-the support found. Ties between candidate atoms are broken by a fixed order, so one table gives one
-formula.
+selection (candidates by the minimax fit's dual price and by correlation with the residual), run
+past the target to ``overshoot``·ε, then backward elimination down to ε
+(:mod:`symlogic.sparse_search`); the forward path's first point at ε, pruned, is the second
+candidate, and the certified L1 split with its box opened to ε, pruned, the third (on small tables,
+when its support is small); the one with fewer terms wins (ties: the smaller error). Ties between
+candidate atoms are broken by a fixed order. The coefficients on the support found are then the
+ones closest to the table in mean square among those within ε
+(:func:`symlogic.minimax.canonical_coefficients`): unique where the minimax optimum is a whole
+face, and moving continuously with the table, so that one table gives one formula.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -129,6 +131,7 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
         (2, 'holds')
     """
     from .exact_error import max_error
+    from .minimax import canonical_coefficients
     from .verify import verify
 
     start = time.perf_counter()
@@ -143,8 +146,11 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
         fit = search(rec.values, aim, lookahead=lookahead, overshoot=overshoot, max_terms=max_terms, deadline=deadline)
         meta = {"source": "sparsest", "target": target, "target_relative": target / spread if spread else None,
                 "relative": bool(relative), "lookahead": lookahead, "overshoot": float(overshoot),
-                "search_seconds": time.perf_counter() - start}
-        lm = model_of_fit(fit, rec.names, meta)
+                "coefficients": "least squares within ε", "search_seconds": time.perf_counter() - start}
+        # The support's minimax coefficients are a vertex of a face; the least-squares point within
+        # ε is the one answer that moves continuously with the table.
+        bias, coef = canonical_coefficients(rec.values, fit.atoms, max(aim, fit.error), rows=fit.rows)
+        lm = model_of_fit(replace(fit, bias=bias, coef=coef), rec.names, meta)
         if max_error(lm, rec.values).value <= target:
             break
         aim *= 1 - 1e-6

@@ -177,6 +177,17 @@ def plot_order_profile(source: TermSource | Mapping[str, Any], path: PathLike | 
 
 
 # ---- error curve ---------------------------------------------------------------------------
+def _finish_curve(fig: "Figure", ax: "Axes", xlabel: str, ylabel: str, title: str, path: PathLike | None,
+                  fmt: str | None) -> "Figure":
+    """Labels, title, grid and margins of the size-against-error pictures, then save or return."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(short(title, 200))
+    ax.grid(True, alpha=0.3)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
+    return finish(fig, path, fmt)
+
+
 def plot_error_curve(k_values: Sequence[float], eps_values: Sequence[float], path: PathLike | None = None, *,
                      chosen_k: int | None = None, target: float | None = None, width: int = 700, height: int = 420,
                      dpi: int = 100, fmt: str | None = None, title: str = "Error vs number of concepts") -> "Figure":
@@ -208,12 +219,7 @@ def plot_error_curve(k_values: Sequence[float], eps_values: Sequence[float], pat
             ax.plot([chosen_k], [e], "o", markersize=10, markerfacecolor="none", markeredgecolor="red",
                     label=f"chosen k = {chosen_k} (ε = {e:.3g})")
         ax.legend(fontsize=8)
-    ax.set_xlabel("number of concepts k")
-    ax.set_ylabel("max |v − f| over all masks")
-    ax.set_title(short(title, 200))
-    ax.grid(True, alpha=0.3)
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
-    return finish(fig, path, fmt)
+    return _finish_curve(fig, ax, "number of concepts k", "max |v − f| over all masks", title, path, fmt)
 
 
 def plot_pareto(terms: Sequence[float], relative_eps: Sequence[float], path: PathLike | None = None, *,
@@ -250,12 +256,7 @@ def plot_pareto(terms: Sequence[float], relative_eps: Sequence[float], path: Pat
                     label=f"chosen: {chosen} terms, ε = {e:.3g} %")
         ax.set_ylim(0, top)
         ax.legend(fontsize=8)
-    ax.set_xlabel("number of terms")
-    ax.set_ylabel("proven max |v − f| / (max v − min v), %")
-    ax.set_title(short(title, 200))
-    ax.grid(True, alpha=0.3)
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.13, top=0.9)
-    return finish(fig, path, fmt)
+    return _finish_curve(fig, ax, "number of terms", "proven max |v − f| / (max v − min v), %", title, path, fmt)
 
 
 # ---- fit -----------------------------------------------------------------------------------

@@ -100,3 +100,36 @@ def test_bad_atoms_are_refused() -> None:
         fit_minimax(v, [("and", 8)])
     with pytest.raises(InputError, match="atom"):
         fit_minimax(v, [("xor", 3)])
+
+
+def test_canonical_coefficients_are_within_epsilon_and_closest_in_mean_square() -> None:
+    from symlogic.minimax import canonical_coefficients
+
+    rng = np.random.default_rng(4)
+    v = rng.normal(size=64)
+    atoms = [("and", 3), ("or", 12), ("and", 48), ("and", 1)]
+    t = fit_minimax(v, atoms).error
+    masks = np.arange(64)
+    for eps in (t * (1 + 1e-9), 1.5 * t, 10 * t):
+        b, c = canonical_coefficients(v, atoms, eps)
+        f = evaluate_atoms(atoms, b, c, masks)
+        assert np.abs(f - v).max() <= eps * (1 + 1e-9)
+        if eps == 10 * t:  # the box does not bind: the plain least-squares fit
+            cols = np.column_stack([np.ones(64)] + [atom_column(a, masks) for a in atoms])
+            ls = np.linalg.lstsq(cols, v, rcond=None)[0]
+            assert np.r_[b, c] == pytest.approx(ls, abs=1e-6)
+    # continuous in the table: 1e-9 noise moves the answer by about as much
+    b1, c1 = canonical_coefficients(v, atoms, 1.5 * t)
+    b2, c2 = canonical_coefficients(v * (1 + 1e-9 * rng.uniform(-1, 1, 64)), atoms, 1.5 * t)
+    assert np.r_[b1, c1] == pytest.approx(np.r_[b2, c2], abs=1e-6)
+
+
+def test_canonical_coefficients_with_dependent_atoms_have_one_answer() -> None:
+    from symlogic.minimax import canonical_coefficients
+
+    v = np.random.default_rng(9).normal(size=16)
+    atoms = [("or", 3), ("and", 1), ("and", 2), ("and", 3)]  # OR(a,b) = a + b − ab: dependent
+    eps = fit_minimax(v, atoms).error * 1.2
+    first = canonical_coefficients(v, atoms, eps)
+    again = canonical_coefficients(v.copy(), list(atoms), eps)
+    assert first[0] == again[0] and np.array_equal(first[1], again[1])

@@ -33,6 +33,12 @@ Three routes, chosen by ``method`` (:data:`ROUTES`; the "exact" solver's ``solve
   On degenerate tables (ties, planted functions) its split is a point inside the optimal face,
   with the optimal L1 but more atoms than a vertex has; generation gives the vertex there.
 
+Ties (docs/theory.md §3.7): the L1 optimum is often a whole face, and a route returns whichever
+vertex (or interior point) its path reaches, so two tables equal to 1e-9 could give different
+formulas. With ``canonical=True`` (the default of the "exact" solver) an optimal route is followed
+by :mod:`._canonical`, which returns the least-norm optimal split, a function of the table alone;
+``canonical=False`` returns the route's own split.
+
 Every route solves the table rescaled by a power of two to max|v| ~ 1 (exact in floats) and scales
 the split back; a table whose split or its check does not fit in float64 then (outputs near the
 largest float) is refused with an ``InputError`` that says how to rescale, never returned as inf.
@@ -58,6 +64,7 @@ from ..errors import InputError, ResourceError
 from ..progress import Progress
 from ..record import available_bytes
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, superset_sum
+from ._canonical import SLACK, TIE_BREAK, canonical_split
 from ._factored import solve_factored
 from ._generation import Seed, generate
 from ._ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
@@ -101,6 +108,14 @@ class ExactSolution:
         violation: max(0, max|q| − ζ); 0 except when ζ is below the float rounding of the
             butterflies (ζ = 0 with non-dyadic data), where it is of order n·eps·max|v|.
         count_empty, zeta: the convention and box the solution is for.
+        tie_break: how one split was chosen among the optimal ones (docs/theory.md §3.7):
+            "min-norm" (:mod:`._canonical`: the least-norm point of the optimal face, blended
+            over near-ties within ``kappa``), "none" (``canonical=False``: the route's own
+            vertex or interior point), or "none: <why>" where the tie-break was asked for but
+            not applied (the first stage did not finish, or the tie-break failed or ran out of
+            time; the route's split is then returned, certified as usual).
+        kappa: κ of the tie-break (its L1 may exceed the optimum by at most κ·L*; the gap includes
+            whatever it does), None without one.
     """
 
     and_: np.ndarray
@@ -119,6 +134,8 @@ class ExactSolution:
     violation: float = 0.0
     count_empty: bool = True
     zeta: float = 0.0
+    tie_break: str = "none"
+    kappa: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +498,7 @@ def _generate_then_ipm(v: np.ndarray, zeta_solve: float, zeta: float, count_empt
 
 def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float = 1e-6, device: object = None,
                 time_limit: float | None = None, progress: bool | None = None, method: str = "auto",
-                max_rounds: int = 500) -> ExactSolution:
+                max_rounds: int = 500, canonical: bool = False) -> ExactSolution:
     """Solve the sparse AND-OR split exactly and certify it (module docstring).
 
     Args:
@@ -495,6 +512,12 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         progress: progress bar on stderr (None: only on a terminal).
         method: "auto" (module docstring), "factored", "generate" or "ipm".
         max_rounds: cap on generation rounds.
+        canonical: break ties (off here; on by default in ``extract``'s "exact" solver): return the
+            least-norm split of the optimal face (:mod:`._canonical`,
+            docs/theory.md §3.7), a function of the table alone, instead of whichever optimal
+            vertex the route found. Its L1 may exceed the optimum by at most κ·L* with
+            κ = SLACK·tol (in practice by nothing: a tie that persists under small changes of v is
+            resolved on the face itself); ``tie_break`` and ``kappa`` of the result say what was done.
     """
     start = time.perf_counter()
     vv = _as_vector(v, "v")
@@ -528,6 +551,9 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     # _finish_primal would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
     margin = min(0.5 * zs, 1e-9 * zs + 1e-11 * max(1.0, float(np.abs(vs).max())))
     zeta_solve = zs - margin
+    def bound_fn(yy: np.ndarray) -> float:
+        return dual_bound(yy, vs, zs, count_empty)[0]
+
     if method == "factored":
         res = solve_factored(vs, zeta_solve, count_empty=count_empty, time_limit=time_limit)
         a = res.and_ if res.and_ is not None else mobius(vs)
@@ -537,9 +563,6 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         status = "optimal" if res.ok else ("time_limit" if time_limit is not None else "not_converged")
         solver = "highs-factored"
     else:
-        def bound_fn(yy: np.ndarray) -> float:
-            return dual_bound(yy, vs, zs, count_empty)[0]
-
         if method == "ipm":
             a, o, y, iters, status, solver = _solve_ipm_route(vs, zeta_solve, zs, count_empty, dev, deadline,
                                                               progress, bound_fn, tol, max_rounds)
@@ -547,6 +570,23 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         else:
             a, o, y, iters, rounds, status, solver = _generate_then_ipm(
                 vs, zeta_solve, zs, count_empty, dev, deadline, switch_at, progress, bound_fn, tol, max_rounds)
+    # The tie-break (docs/theory.md §3.7), on an optimum only: the route's split is kept as the
+    # fallback, and whichever is returned is re-checked and certified below like any route's.
+    tie_break, kappa, first = "none", None, None
+    if canonical:
+        kappa = SLACK * tol
+        if status != "optimal":
+            tie_break, kappa = f"none: the first stage stopped ({status})", None
+        else:
+            canon = canonical_split(vs, zeta_solve, count_empty, a, o, y, kappa, deadline=deadline)
+            iters += canon.iterations
+            if canon.ok and canon.and_ is not None and canon.or_ is not None:
+                first = (a, o)
+                a, o, tie_break = canon.and_, canon.or_, TIE_BREAK
+                if canon.y is not None and bound_fn(canon.y) > bound_fn(y):
+                    y = canon.y
+            else:
+                tie_break, kappa = f"none: {canon.message}", None
     # Scaled back, the split and its check Za + Oo − v must fit in float64. Near the largest float
     # they may not: such a split counts as unfinished (L1 and violation inf), a single-kind split
     # below may still fit, and if none does there is no float64 answer and the error says how to
@@ -560,6 +600,15 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
             q = np.full(N, math.inf)
         y_cert, bound = _certificate(y, vv, zeta, count_empty)
         objective, viol, final = _assess(status, a, o, q, vv, zeta, bound, tol, count_empty)
+        if first is not None and (viol > 0 or final != "optimal"):
+            # the tie-break's split failed its re-check (it should not): the route's split instead
+            fa, fo = np.ldexp(first[0], e), np.ldexp(first[1], e)
+            if np.isfinite(fa).all() and np.isfinite(fo).all():
+                fa, fo, fq = _finish_primal(fa, fo, vv, zeta, count_empty)
+                f_objective, f_viol, f_final = _assess(status, fa, fo, fq, vv, zeta, bound, tol, count_empty)
+                if (f_viol, f_final != "optimal") < (viol, final != "optimal"):
+                    a, o, q, objective, viol, final = fa, fo, fq, f_objective, f_viol, f_final
+                    tie_break, kappa = "none: the tie-break's split failed its re-check", None
         if final != "optimal":  # an unfinished run: a single-kind split may still be better
             for name, (ca, co, cq) in _single_kind_splits(vv, zeta, count_empty).items():
                 c_objective, c_viol, c_final = _assess(status, ca, co, cq, vv, zeta, bound, tol, count_empty)
@@ -574,5 +623,5 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     return ExactSolution(
         and_=a, or_=o, q=q, y=y_cert, objective=objective, lower_bound=bound, gap=gap, status=status,
         iterations=iters, seconds=time.perf_counter() - start, solver=solver, rounds=rounds,
-        support=support, violation=viol, count_empty=count_empty, zeta=zeta,
+        support=support, violation=viol, count_empty=count_empty, zeta=zeta, tie_break=tie_break, kappa=kappa,
     )

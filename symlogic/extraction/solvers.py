@@ -317,6 +317,11 @@ class ExactSolver(Solver):
     "auto" starts with generation and switches to "ipm" when its first stage shows a dense table,
     or when it runs past half the interior point's estimated time. The split is feasible and its
     gap certified even when ``time_limit`` stops it (``settings["status"]`` then says so).
+
+    Ties: with ``canonical`` (default) an optimal split is replaced by the least-norm point of the
+    optimal face (docs/theory.md §3.7), so that tables equal up to rounding give the same split
+    and formula; ``settings["tie_break"]`` says which tie-break was applied ("min-norm", or "none"
+    with the reason) and ``settings["kappa"]`` its slack κ.
     """
 
     name = "exact"
@@ -330,18 +335,21 @@ class ExactSolver(Solver):
         _PROGRESS,
         Option("dtype", "float64", "choice", "the precision: float64 only", choices=("float64",),
                why="dtype applies to method='reference' only; the exact method runs in float64"),
+        Option("canonical", True, "flag", "break ties: the least-norm optimal split, one split per table "
+               "(docs/theory.md §3.7); False: whichever optimal vertex the route finds"),
     )
 
     def solve(self, v: np.ndarray, zeta: float, *, count_empty: bool = True, tol: float = 1e-6,
               time_limit: float | None = None, solver: str = "auto", device: Any = None,
-              progress: bool | None = None, dtype: str = "float64") -> SolverResult:
+              progress: bool | None = None, dtype: str = "float64", canonical: bool = True) -> SolverResult:
         from .certified import solve_exact
         from .split import Split
 
         sol = solve_exact(v, zeta, count_empty=count_empty, tol=tol, device=device, time_limit=time_limit,
-                          progress=progress, method=solver)
+                          progress=progress, method=solver, canonical=canonical)
         settings = {"tol": tol, "status": sol.status, "iterations": sol.iterations, "seconds": sol.seconds,
-                    "solver": sol.solver, "rounds": sol.rounds, "support": sol.support}
+                    "solver": sol.solver, "rounds": sol.rounds, "support": sol.support,
+                    "tie_break": sol.tie_break, "kappa": sol.kappa}
         split = Split(sol.and_, sol.or_, sol.q, zeta, count_empty).fold_singletons(v, recompute_q=True)
         return SolverResult(split, lower_bound=sol.lower_bound, certificate=sol.y, settings=settings)
 

@@ -103,7 +103,7 @@ def test_options_are_checked_against_the_solvers_declaration(plugin):
 
 @pytest.mark.parametrize("kwargs, pattern", [
     ({"tols": 1e-6}, r"'tols' is not an option of method 'exact'; its options are count_empty, tol, time_limit, "
-                     r"solver, device, progress, dtype; did you mean 'tol'\?"),
+                     r"solver, device, progress, dtype, canonical; did you mean 'tol'\?"),
     ({"method": "reference", "nitre": 5}, r"'nitre' is not an option of method 'reference'.*lr, niter.*did you mean 'niter'"),
     ({"solver": "ipn"}, r"solver must be one of \('auto', 'factored', 'generate', 'ipm'\), got 'ipn'; did you mean 'ipm'"),
     ({"method": "exakt"}, r"method must be one of \('exact', 'reference'\), got 'exakt'; did you mean 'exact'"),
@@ -125,7 +125,7 @@ def test_resolve_completes_the_defaults():
     solver, opts = resolve("exact", {"tol": 1e-8, "niter": 5})
     assert solver is SOLVERS["exact"]
     assert opts == {"tol": 1e-8, "time_limit": None, "solver": "auto", "device": None, "progress": None,
-                    "dtype": "float64"}
+                    "dtype": "float64", "canonical": True}
     _, opts = resolve("reference", {"time_limit": 3})
     assert opts == {"lr": 1e-5, "niter": 20000, "dtype": "float64", "device": None, "progress": None}
 

@@ -1,0 +1,755 @@
+"""The canonical split: one answer per table where the L1 optimum is not unique (docs/theory.md §3.7).
+
+The sparse split (P) of docs/theory.md §3.2 is an LP, and its optimum is often a whole face (ties:
+symmetric variables, an AND and an OR atom that explain the same masks, an additive table whose
+box leaves room). A solver returns *some* vertex of that face, and which one can change with a
+rounding difference in v. The tie-break here returns one point that depends on the table alone:
+
+    x_ε = argmin  L1(x) + (ε/2)‖x‖²   over the splits x = (a, o) with |Za + Oo − v| ≤ ζ,
+    ε = 2κ / L*   (L* the optimum of (P), κ = SLACK·tol).
+
+The objective is strictly convex, so x_ε is unique: it does not depend on which vertex the first
+stage found, on the order of the atoms, or on the solver's path, and a permutation of the
+variables that leaves the table unchanged leaves it unchanged (tied alternatives share the
+weight). Since ‖x‖² ≤ L1(x)², its L1 exceeds L* by at most κ·L* (the certified gap reported
+afterwards includes whatever it is). Two regimes:
+
+- a tie that persists under small changes of v (the usual case: the face moves with v but stays a
+  face) is resolved *exactly*: for ε below a threshold that depends only on the LP, x_ε is the
+  point of least Euclidean norm of the optimal face itself ("exact regularisation" of LPs,
+  Mangasarian & Meyer 1979), with L1 = L*, and it moves continuously with v;
+- where a change of v of relative size δ breaks a tie (a breakpoint of the optimum), the faces on
+  either side are blended smoothly over δ ≲ κ instead of jumping from one vertex to another.
+
+How it is solved (:func:`canonical_split`), from the first stage's optimum (a, o, y):
+
+1. *LP phase* (HiGHS dual simplex, :class:`_Model`): (P) restricted to the masks and atoms that
+   the first stage marks active (masks at the box or with a dual, atoms whose dual price |Zᵀy|,
+   |Oᵀy| is within CANDIDATE_PRICE of 1, its support; by complementary slackness every optimal
+   split lives on atoms priced 1), grown by generation until no mask is violated and no atom
+   prices in: L* and an optimal dual y to simplex accuracy.
+2. *QP phase* (:func:`_solve_qp`, exact). With d = c − Dᵀy (reduced costs) and the masks' slack
+   t_T ≥ 0 measured from the bound that y_T prices, L1(x) = L* + dᵀx + Σ|y_T|·t_T identically
+   (any y), so x_ε minimises ½‖x‖² + (dᵀx + Σ|y_T|t_T)/ε: a least-norm problem whose linear
+   terms are 0 on the optimal face and large off it (well scaled, unlike L1/ε itself). A
+   primal-dual active-set method (semismooth Newton on the complementarity conditions) solves it
+   on the restricted masks and atoms: each step is one least-squares solve (SVD) for the active
+   set, which ends when the set repeats; the KKT conditions then hold to rounding. Masks that the
+   result violates and atoms whose price says they would enter are added and it is solved
+   again, so the answer solves the full problem over all 2^n masks and 2·2^n atoms.
+
+Coefficients below ZERO·max|x| are then set to 0 and the caller re-checks the split (box,
+objective, certified gap) as for any route; if a step fails, the caller keeps the first stage's
+split and records that no tie-break was applied.
+
+OR atoms over one variable are the AND atoms over it (the same column): they are left out, so the
+norm counts such an atom once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import highspy
+
+from ..transforms import n_from_length, or_sum_transpose, superset_sum
+from ._master import _quiet_stdout
+from .split import primal_objective, residual
+
+__all__ = ["CanonicalResult", "canonical_split", "SLACK", "TIE_BREAK"]
+
+#: What the result's ``tie_break`` reads when this stage ran.
+TIE_BREAK = "min-norm"
+#: κ = SLACK·tol: the largest share of L* that the blend may cost (half the certified tolerance).
+SLACK = 0.5
+#: κ is at least this (tol = 0 would leave ε = 0: no blend at all, the exact face only).
+MIN_KAPPA = 1e-12
+#: Candidate atoms of the first round: dual price |Dᵀy| ≥ 1 − CANDIDATE_PRICE.
+CANDIDATE_PRICE = 1e-6
+#: Coefficients below ZERO·max|x| are set to 0 (rounding; far below any salience threshold).
+ZERO = 1e-9
+PRICE_TOL = 1e-9  # LP phase: an atom prices in when |p| > c + PRICE_TOL
+QP_TOL = 1e-11  # QP phase: relative tolerance of the active-set tests (signs of values and multipliers)
+RCOND = 1e-11  # singular values below RCOND·max are treated as 0 in the least-squares solves
+MAX_ROUNDS = 60  # generation rounds of each phase
+POLISH_STEPS = 12  # active-set steps after the interior point ...
+GUESS_STEPS = 6  # ... and from a guess before it
+IPM_TOL = 1e-13  # the interior point stops at this merit max(relative residual, μ/scale²) ...
+IPM_STALL = 8  # ... or when its best merit has not improved for this many steps ...
+IPM_OK = 1e-8  # ... and its best iterate counts as converged at this merit
+QP_MAX_MASKS = 3000  # the QP phase is dense: beyond these sizes the tie-break is not applied
+QP_MAX_ENTRIES = 12_000_000  # (masks × atoms of its matrix: 96 MB)
+HIGHS_TOL = 1e-9
+EPS = float(np.finfo(np.float64).eps)
+# the QP's box is narrower than the caller's by QP_MARGIN, the LP phase's by a further LP_MARGIN
+# (times max(1, max|v|), at most a quarter of ζ each): module docstring
+QP_MARGIN = 1e-8
+LP_MARGIN = 1e-8
+_DEBUG = bool(__import__("os").environ.get("SYMLOGIC_CANON_DEBUG"))
+
+
+@dataclass
+class CanonicalResult:
+    """The canonical split (a, o) at the solve's scale, or ``ok`` False with a ``message``.
+
+    ``y`` is the LP phase's dual (full length, zero off its masks): optimal for the full LP when
+    that phase converged, a certificate candidate. ``lp_objective`` is L*, ``epsilon`` the weight
+    ε of the norm; ``rounds`` counts generation rounds and ``steps`` active-set steps.
+    """
+
+    and_: np.ndarray | None
+    or_: np.ndarray | None
+    y: np.ndarray | None
+    lp_objective: float
+    epsilon: float
+    rounds: int
+    steps: int
+    iterations: int
+    seconds: float
+    ok: bool
+    message: str
+
+
+def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int, *, link: bool) -> np.ndarray:
+    """Dense block rows × signed atoms: s·1[S ⊆ T] for AND; for OR −s·1[S ∩ T = ∅] with ``link``
+    (the master's sparse form, :mod:`._master`) or s·1[S ∩ T ≠ ∅] without."""
+    T = np.asarray(rows, dtype=np.int64)[:, None]
+    A = np.asarray(atoms, dtype=np.int64)[None, :]
+    is_and = A < N
+    S = np.where(is_and, A, A - N)
+    sg = np.asarray(signs, dtype=np.float64)[None, :]
+    if link:
+        return np.where(np.where(is_and, (S & ~T) == 0, (S & T) == 0), np.where(is_and, sg, -sg), 0.0)
+    return np.where(np.where(is_and, (S & ~T) == 0, (S & T) != 0), sg, 0.0)
+
+
+def _costs(atoms: np.ndarray, count_empty: bool) -> np.ndarray:
+    c = np.ones(atoms.shape[0])
+    if not count_empty:
+        c[atoms == 0] = 0.0
+    return c
+
+
+def _prices(y: np.ndarray) -> np.ndarray:
+    """Dᵀy on all 2N atoms (AND then OR); the OR singletons (AND atoms too) and ∅ priced 0."""
+    N = y.shape[0]
+    p_and = superset_sum(y, check_finite=False)
+    p_or = or_sum_transpose(y, check_finite=False)
+    p_or[0] = 0.0
+    p_or[np.left_shift(1, np.arange(n_from_length(N)))] = 0.0
+    return np.concatenate([p_and, p_or])
+
+
+def _values(atoms: np.ndarray, signs: np.ndarray, x: np.ndarray, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, o) as full length-N tables from signed column values."""
+    a = np.zeros(N)
+    o = np.zeros(N)
+    sx = x * signs
+    is_and = atoms < N
+    np.add.at(a, atoms[is_and], sx[is_and])
+    np.add.at(o, atoms[~is_and] - N, sx[~is_and])
+    return a, o
+
+
+# ---------------------------------------------------------------------------------------------
+# phase 1: the LP on a HiGHS model grown by generation
+
+
+class _Model:
+    """The restricted LP of (P) on one HiGHS object, as :mod:`._master` writes it.
+
+    Columns: 0 = σ (free), 1 + j = signed atom j (``atoms[j]`` < N: AND over it, ≥ N: OR over
+    atoms[j] − N; ``signs[j]`` = ±1), x_j ≥ 0. Rows: 0 = link σ − Σ_{OR j} s_j x_j = 0,
+    1 + i = mask ``rows[i]``: v_T − ζ ≤ Σ_{AND j: S_j⊆T} s_j x_j + σ − Σ_{OR j: S_j∩T=∅} s_j x_j ≤ v_T + ζ.
+    """
+
+    def __init__(self, v: np.ndarray, zeta: float, count_empty: bool) -> None:
+        self.v, self.N, self.zeta, self.count_empty = v, v.shape[0], float(zeta), count_empty
+        with _quiet_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("primal_feasibility_tolerance", HIGHS_TOL)
+        h.setOptionValue("dual_feasibility_tolerance", HIGHS_TOL)
+        self.h = h
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.atoms = np.zeros(0, dtype=np.int64)
+        self.signs = np.zeros(0, dtype=np.int64)
+        inf = highspy.kHighsInf
+        h.addCol(0.0, -inf, inf, 0, np.zeros(0, np.int32), np.zeros(0))
+        h.addRow(0.0, 0.0, 1, np.array([0], np.int32), np.array([1.0]))
+        self.iterations = 0
+
+    def add_rows(self, masks: np.ndarray) -> None:
+        masks = np.unique(np.asarray(masks, dtype=np.int64))
+        masks = masks[~np.isin(masks, self.rows)]
+        k = masks.size
+        if k == 0:
+            return
+        block = _coefficients(masks, self.atoms, self.signs, self.N, link=True)
+        r, c = np.nonzero(block)
+        counts = np.bincount(r, minlength=k) + 1
+        starts = np.zeros(k, dtype=np.int64)
+        starts[1:] = np.cumsum(counts)[:-1]
+        idx = np.empty(int(counts.sum()), dtype=np.int32)
+        val = np.empty(idx.shape[0])
+        idx[starts], val[starts] = 0, 1.0  # σ
+        pos = starts[r] + np.arange(r.shape[0]) - np.searchsorted(r, r) + 1
+        idx[pos] = (c + 1).astype(np.int32)
+        val[pos] = block[r, c]
+        vr = self.v[masks]
+        self.h.addRows(k, vr - self.zeta, vr + self.zeta, idx.shape[0], starts.astype(np.int32), idx, val)
+        self.rows = np.concatenate([self.rows, masks])
+
+    def add_cols(self, atoms: np.ndarray, signs: np.ndarray) -> int:
+        atoms = np.asarray(atoms, dtype=np.int64)
+        signs = np.asarray(signs, dtype=np.int64)
+        key = atoms * 2 + (signs > 0)
+        keep = ~np.isin(key, self.atoms * 2 + (self.signs > 0))
+        _, first = np.unique(key[keep], return_index=True)
+        atoms, signs = atoms[keep][first], signs[keep][first]
+        k = atoms.size
+        if k == 0:
+            return 0
+        block = _coefficients(self.rows, atoms, signs, self.N, link=True).T  # k × |rows|
+        c, r = np.nonzero(block)
+        is_or = atoms >= self.N
+        counts = np.bincount(c, minlength=k) + is_or  # OR columns enter the link row first
+        starts = np.zeros(k, dtype=np.int64)
+        starts[1:] = np.cumsum(counts)[:-1]
+        idx = np.empty(int(counts.sum()), dtype=np.int32)
+        val = np.empty(idx.shape[0])
+        idx[starts[is_or]] = 0
+        val[starts[is_or]] = -signs[is_or].astype(np.float64)
+        pos = starts[c] + np.arange(c.shape[0]) - np.searchsorted(c, c) + is_or[c]
+        idx[pos] = (r + 1).astype(np.int32)
+        val[pos] = block[c, r]
+        self.h.addCols(k, _costs(atoms, self.count_empty), np.zeros(k), np.full(k, highspy.kHighsInf),
+                       idx.shape[0], starts.astype(np.int32), idx, val)
+        self.atoms = np.concatenate([self.atoms, atoms])
+        self.signs = np.concatenate([self.signs, signs])
+        return k
+
+    def solve(self, deadline: float | None) -> tuple[np.ndarray, np.ndarray, bool, str]:
+        """(x per signed column, y per mask row, optimal?, status)."""
+        h = self.h
+        h.setOptionValue("time_limit", math.inf if deadline is None
+                         else h.getRunTime() + max(deadline - time.perf_counter(), 0.01))
+        h.run()
+        status = h.getModelStatus()
+        self.iterations += int(h.getInfo().simplex_iteration_count)
+        sol = h.getSolution()
+        if not (status == highspy.HighsModelStatus.kOptimal and sol.value_valid and sol.dual_valid):
+            return np.zeros(self.atoms.size), np.zeros(self.rows.size), False, h.modelStatusToString(status)
+        x = np.maximum(np.asarray(sol.col_value, dtype=np.float64)[1:], 0.0)
+        return x, np.asarray(sol.row_dual, dtype=np.float64)[1:], True, "optimal"
+
+
+def _lp_phase(model: _Model, deadline: float | None) -> tuple[np.ndarray | None, np.ndarray | None, int, str]:
+    """Solve, add violated masks and atoms that price in, repeat. Returns (x, full y, rounds, message)."""
+    N = model.N
+    for rounds in range(1, MAX_ROUNDS + 1):
+        x, y_rows, ok, status = model.solve(deadline)
+        if not ok:
+            return None, None, rounds, f"LP phase: HiGHS status {status}"
+        y = np.zeros(N)
+        y[model.rows] = y_rows
+        a, o = _values(model.atoms, model.signs, x, N)
+        r = residual(a, o, model.v)
+        bad = np.flatnonzero(np.abs(r) > model.zeta)
+        bad = bad[~np.isin(bad, model.rows)]
+        price = _prices(y)
+        enter = np.flatnonzero(np.abs(price) > _costs(np.arange(2 * N), model.count_empty) + PRICE_TOL)
+        enter = enter[enter != N]
+        added = model.add_cols(enter, np.where(price[enter] < 0, -1, 1)) if enter.size else 0
+        model.add_rows(bad)
+        if bad.size == 0 and added == 0:
+            return x, y, rounds, "optimal"
+        if deadline is not None and time.perf_counter() >= deadline:
+            return None, None, rounds, "LP phase: time limit"
+    return None, None, MAX_ROUNDS, f"LP phase: no convergence in {MAX_ROUNDS} rounds"
+
+
+# ---------------------------------------------------------------------------------------------
+# phase 2: the least-norm QP, exact, by a primal-dual active-set method
+
+
+@dataclass
+class _QP:
+    """min ½‖u‖² + pᵀu + πᵀt  s.t.  A u − σ∘t = b,  u ≥ 0,  0 ≤ t ≤ W  (one row per mask).
+
+    u: signed atom columns (``atoms``, ``signs``); t: each mask's slack from the bound b that its
+    LP dual prices (σ = +1: t = (Au)_T − (v_T − ζ); σ = −1: t = (v_T + ζ) − (Au)_T), W = 2ζ.
+    p = (c − s·Dᵀy)/ε and π = |y|/ε: L1/ε up to a constant (module docstring).
+    """
+
+    A: np.ndarray
+    b: np.ndarray
+    sigma: np.ndarray
+    p: np.ndarray
+    pi: np.ndarray
+    W: float
+
+
+def _active_set(qp: _QP, free: np.ndarray, state: np.ndarray, deadline: float | None,
+                max_steps: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
+    """Primal-dual active-set (semismooth Newton) from the guess ``free`` (columns with u > 0) and
+    ``state`` (per row: 0 = t at 0, 1 = t inside, 2 = t at W).
+
+    Each step solves the equality-constrained least-norm problem of the guess exactly (SVD):
+    u_F = −g + A_B⁺(h_B + A_B g) with the bound rows B at their t and the inside rows' π moved
+    into g; then every column whose value is negative leaves, every column whose multiplier is
+    negative enters, every bound row whose multiplier has the wrong sign goes inside and every
+    inside row whose t leaves [0, W] goes to that bound. A guess that repeats is the answer (its
+    KKT conditions hold up to the tolerances). Returns (u, t, w, steps, converged); unconverged,
+    the last step's least-norm solution, not clipped (with ``max_steps`` 1: the projection of
+    the guess).
+
+    Where masks depend on each other the multipliers w_B of the bound masks are not unique, and
+    the least-norm choice can break a sign that another choice keeps: the method then does not
+    settle (planted and additive tables), and :func:`_solve_qp` falls back on the interior point.
+    """
+    A, b, sigma, p, pi, W = qp.A, qp.b, qp.sigma, qp.p, qp.pi, qp.W
+    m, K = A.shape
+    seen: set[bytes] = set()
+    u = np.zeros(K)
+    t = np.zeros(m)
+    w = np.zeros(m)
+    max_steps = max_steps or POLISH_STEPS
+    for step in range(1, max_steps + 1):
+        key = np.packbits(free).tobytes() + state.astype(np.int8).tobytes()
+        F = np.flatnonzero(free)
+        inside = state == 1
+        B = np.flatnonzero(~inside)
+        I = np.flatnonzero(inside)
+        tb = np.where(state == 2, W, 0.0)
+        g = p[F] + A[np.ix_(I, F)].T @ (sigma[I] * pi[I])
+        AB = A[np.ix_(B, F)]
+        h = b[B] + sigma[B] * tb[B]
+        u = np.zeros(K)
+        w = np.zeros(m)
+        if F.size and B.size:
+            U, s, Vt = np.linalg.svd(AB, full_matrices=False)
+            r = int(np.count_nonzero(s > RCOND * s[0])) if s.size and s[0] > 0 else 0
+            U, s, Vt = U[:, :r], s[:r], Vt[:r]
+            delta = Vt.T @ ((U.T @ (h + AB @ g)) / s)
+            u[F] = delta - g
+            w[B] = U @ ((Vt @ delta) / s)
+        elif F.size:
+            u[F] = -g
+        w[I] = -sigma[I] * pi[I]
+        t = np.where(inside, sigma * (A @ u - b), tb)
+        # multipliers: z_u = u + p − Aᵀw on columns, ν = π + σw (= z_t − z_w) on rows
+        zu = p - A.T @ w
+        nu = pi + sigma * w
+        scale_u = max(float(np.abs(u).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-300)
+        scale_w = max(float(np.abs(w[B]).max(initial=0.0)), scale_u)
+        tol_u, tol_z, tol_t = QP_TOL * scale_u, QP_TOL * scale_w, QP_TOL * scale_u
+        new_free = np.where(free, u > -tol_u, zu < -tol_z)
+        new_free &= ~(free & (u <= tol_u) & (zu > tol_z))  # tiny values whose multiplier says leave
+        new_state = state.copy()
+        new_state[(state == 0) & (nu < -tol_z)] = 1
+        new_state[(state == 2) & (nu > tol_z)] = 1
+        if W > 0:
+            new_state[inside & (t < -tol_t)] = 0
+            new_state[inside & (t > W + tol_t)] = 2
+            # bound masks that the free atoms cannot meet (the least-squares solve left them off
+            # their bound): inside, where the next solve will see where they fall
+            off = np.zeros(m, dtype=bool)
+            off[B] = np.abs(AB @ u[F] - h) > tol_t if F.size else np.abs(h) > tol_t
+            new_state[off] = 1
+        else:
+            new_state[:] = 0
+        met = W > 0 or not B.size or float(np.abs((AB @ u[F] if F.size else 0.0) - h).max()) <= tol_t
+        if met and np.array_equal(new_free, free) and np.array_equal(new_state, state):
+            return np.maximum(u, 0.0), np.clip(t, 0.0, W), w, step, True
+        seen.add(key)
+        free, state = new_free, new_state
+        nkey = np.packbits(free).tobytes() + state.astype(np.int8).tobytes()
+        if nkey in seen or (deadline is not None and time.perf_counter() >= deadline):
+            break
+    return u, t, w, max_steps, False
+
+
+def _interior(qp: _QP, deadline: float | None, max_iter: int = 80
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Mehrotra predictor-corrector for the QP of :class:`_QP`, every mask's t boxed by t, s ≥ 0,
+    t + s = W (held at t = 0 when W = 0). Normal equations in the masks:
+    (A H_u⁻¹ Aᵀ + H_t⁻¹) Δw = r with H_u = 1 + z/u, H_t = z_t/t + z_w/s. Returns the best
+    iterate (u, t, s, w, z, ν = z_t − z_w) and whether its merit max(relative residual, μ/scale²)
+    is within IPM_OK: on these degenerate problems (dependent masks) the residuals stop near
+    1e-10 and μ then wanders, so the best iterate is kept."""
+    A, b, sigma, p, pi, W = qp.A, qp.b, qp.sigma, qp.p, qp.pi, qp.W
+    m, K = A.shape
+    theta = max(float(np.abs(b).max(initial=0.0)), 1e-300)
+    box = W > 0
+    nb = m if box else 0
+    u = np.full(K, 0.1 * theta)
+    z = np.maximum(p, 0.0) + 0.1 * theta
+    t = np.full(m, 0.5 * W)
+    sw = np.full(m, 0.5 * W)
+    zt = (np.maximum(pi, 0.0) + 0.1 * theta) if box else np.zeros(m)
+    zw = np.full(m, 0.1 * theta) if box else np.zeros(m)
+    w = np.zeros(m)
+    best: tuple[float, int, tuple[np.ndarray, ...]] = (math.inf, 0, ())
+    for it in range(max_iter):
+        r_u = u + p - A.T @ w - z
+        r_b = A @ u - sigma * t - b
+        if box:
+            r_t = pi + sigma * w - zt + zw
+            r_s = t + sw - W
+            mu = (u @ z + t @ zt + sw @ zw) / (K + 2 * nb)
+        else:
+            r_t = r_s = np.zeros(m)
+            mu = (u @ z) / K
+        # relative to the size of the terms summed (p and π reach 1/ε off the face; Aᵀw cancels)
+        aw = np.abs(A).T @ np.abs(w)
+        err = max(float(np.max(np.abs(r_u) / (theta + np.abs(p) + aw + z), initial=0.0)),
+                  float(np.max(np.abs(r_b) / (theta + np.abs(A) @ np.abs(u)), initial=0.0)),
+                  float(np.abs(r_s).max(initial=0.0)) / theta,
+                  float(np.max(np.abs(r_t) / (theta + pi + np.abs(w) + zt + zw), initial=0.0)))
+        if _DEBUG:
+            print(f"      ipm {it}: err {err:.1e} ru {np.abs(r_u).max():.1e} rb {np.abs(r_b).max(initial=0):.1e} "
+                  f"rt {np.abs(r_t).max(initial=0):.1e} rs {np.abs(r_s).max(initial=0):.1e} mu {mu:.2e}")
+        merit = max(err, mu / (theta * theta))
+        if merit < best[0]:
+            best = (merit, it, (u, t, sw, w, z, zt - zw))
+        if merit <= IPM_TOL or it - best[1] >= IPM_STALL:  # done, or at the rounding floor
+            break
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
+        Hu = 1.0 + z / u
+        Ht_inv = 1.0 / (zt / t + zw / sw) if box else np.zeros(m)
+        M = (A / Hu) @ A.T
+        # a hair of regularisation keeps the factor finite where masks are dependent (a mask's row
+        # is often a sum of others on the restricted atoms)
+        reg = 1e-13 * max(float(np.trace(M)) / max(m, 1), 1e-300)
+        M[np.diag_indices(m)] += Ht_inv + reg
+        try:
+            L = np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            if _DEBUG:
+                print("      cholesky failed: more regularisation")
+            M[np.diag_indices(m)] += 1e3 * reg
+            L = np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            Mr[np.diag_indices(m)] += 1e3 * reg
+            L = np.linalg.cholesky(Mr)
+
+        def direction(r_zu: np.ndarray, r_zt: np.ndarray, r_zw: np.ndarray
+                      ) -> tuple[np.ndarray, ...]:
+            rho_u = -r_u - r_zu / u
+            rho_t = (-r_t - r_zt / t + (r_zw - zw * r_s) / sw) if box else np.zeros(m)
+            rhs = -r_b - A @ (rho_u / Hu) + sigma * rho_t * Ht_inv
+            dw = _cho_solve(L, rhs)
+            du = (A.T @ dw + rho_u) / Hu
+            dz = (-r_zu - z * du) / u
+            if not box:
+                zero = np.zeros(m)
+                return du, zero, zero, dw, dz, zero, zero
+            dt = (rho_t - sigma * dw) * Ht_inv
+            ds = -r_s - dt
+            dzt = (-r_zt - zt * dt) / t
+            dzw = (-r_zw - zw * ds) / sw
+            return du, dt, ds, dw, dz, dzt, dzw
+
+        def step(d: tuple[np.ndarray, ...]) -> float:
+            a = 1.0
+            pairs = [(u, d[0]), (z, d[4])] + ([(t, d[1]), (sw, d[2]), (zt, d[5]), (zw, d[6])] if box else [])
+            for x, dx in pairs:
+                neg = dx < 0
+                if neg.any():
+                    a = min(a, float(np.min(-x[neg] / dx[neg])))
+            return a
+
+        def comp(a: float, d: tuple[np.ndarray, ...]) -> float:
+            c = (u + a * d[0]) @ (z + a * d[4])
+            if box:
+                c += (t + a * d[1]) @ (zt + a * d[5]) + (sw + a * d[2]) @ (zw + a * d[6])
+            return c / (K + 2 * nb)
+
+        aff = direction(u * z, t * zt, sw * zw)
+        mu_aff = comp(step(aff), aff)
+        target = mu * min(1.0, (mu_aff / mu) ** 3)
+        d = direction(u * z + aff[0] * aff[4] - target, t * zt + aff[1] * aff[5] - target,
+                      sw * zw + aff[2] * aff[6] - target)
+        a = min(1.0, 0.995 * step(d))
+        if _DEBUG:
+            print(f"         step {a:.2e} (affine {step(aff):.2e})")
+        u, t, sw, w, z, zt, zw = (u + a * d[0], t + a * d[1], sw + a * d[2], w + a * d[3], z + a * d[4],
+                                  zt + a * d[5], zw + a * d[6])
+    merit, _, (u, t, sw, w, z, nu) = best
+    return u, t, sw, w, z, nu, merit <= IPM_OK
+
+
+def _cho_solve(L: np.ndarray, r: np.ndarray) -> np.ndarray:
+    from scipy.linalg import solve_triangular
+
+    return solve_triangular(L.T, solve_triangular(L, r, lower=True, check_finite=False), lower=False,
+                            check_finite=False)
+
+
+def _blas_threads() -> contextlib.AbstractContextManager[object]:
+    """One BLAS thread for the dense solves of this stage. Measured on 2 shared cores: a 367 × 367
+    Cholesky took 0.12–0.5 s with OpenBLAS's default threads and 1.5 ms with one, and a 1024-row
+    SVD 1.8 s; the matrices here are at most QP_MAX_MASKS square, where one thread is no loss."""
+    try:
+        from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _solve_qp(qp: _QP, guess: tuple[np.ndarray, np.ndarray] | None, deadline: float | None
+              ) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """The QP's solution and multipliers. First the active-set method from ``guess`` (free atoms,
+    mask states: the LP vertex, or the previous round's answer): where the optimum is unique or
+    the face small that settles in a step or two, with the KKT conditions holding to rounding
+    ("exact"). Otherwise the interior point, and the active-set method from its active set
+    (u > z: free; z_t > t: t at 0; z_w > s: t at W); if that does not settle either (the
+    multipliers of dependent masks), the least-norm solution on the interior point's active set
+    when it is feasible and no worse than the interior point ("projected": feasible to rounding,
+    optimal to the interior point's accuracy), else the interior point ("interior", accurate to
+    ~1e-9). Returns (u, w, how, steps); how is "failed" when the interior point did not converge."""
+    steps = 0
+    with _blas_threads():
+        if guess is not None:
+            pu, _, pw, steps, settled = _active_set(qp, guess[0].copy(), guess[1].copy(), deadline,
+                                                    max_steps=GUESS_STEPS)
+            if settled:
+                return pu, pw, "exact", steps
+        u, t, sw, w, z, nu, ok = _interior(qp, deadline)
+        if not ok:
+            return u, w, "failed", steps
+        free = u > z
+        state = (np.where(nu > t, 0, np.where(-nu > sw, 2, 1)) if qp.W > 0
+                 else np.zeros(qp.A.shape[0], dtype=np.int64))
+        pu, _, pw, more, settled = _active_set(qp, free.copy(), state.copy(), deadline)
+        steps += more
+        if settled:
+            return pu, pw, "exact", steps
+        pu, pt, _, _, _ = _active_set(qp, free, state, deadline, max_steps=1)
+    u = np.maximum(u, 0.0)
+    t_ipm = qp.sigma * (qp.A @ u - qp.b)
+    tol = QP_TOL * max(float(np.abs(qp.b).max(initial=0.0)), float(u.max(initial=0.0)), 1e-300)
+    t_pu = qp.sigma * (qp.A @ pu - qp.b)
+    if pu.min(initial=0.0) >= -tol and t_pu.min(initial=0.0) >= -tol and t_pu.max(initial=0.0) <= qp.W + tol:
+        pu = np.maximum(pu, 0.0)
+        if _qp_value(qp, pu, np.clip(t_pu, 0.0, qp.W)) <= _qp_value(qp, u, np.clip(t_ipm, 0.0, qp.W)) + tol * tol:
+            return pu, w, "projected", steps
+    # the interior point alone is accurate to its tolerance (what it leaves on inactive atoms, ~μ/z,
+    # is cut by the caller's ZERO; cutting more here would move masks out of the box)
+    return u, w, "interior", steps
+
+
+def _qp_value(qp: _QP, u: np.ndarray, t: np.ndarray) -> float:
+    """½‖u‖² + pᵀu + πᵀt, summed exactly."""
+    return math.fsum(np.concatenate([0.5 * u * u, qp.p * u, qp.pi * t]))
+
+
+def _guess(qp: _QP, u: np.ndarray, near: float) -> tuple[np.ndarray, np.ndarray]:
+    """The active set of a point u: its non-zero atoms free, each mask at the bound its slack t
+    sits within ``near`` of (the LP vertex sits on a narrower box), or inside."""
+    t = qp.sigma * (qp.A @ u - qp.b)
+    if qp.W <= 0:
+        return u > 0, np.zeros(t.shape[0], dtype=np.int64)
+    near = min(near + 1e-9 * qp.W, 0.25 * qp.W)
+    return u > 0, np.where(t <= near, 0, np.where(t >= qp.W - near, 2, 1))
+
+
+def canonical_split(v: np.ndarray, zeta: float, count_empty: bool, a: np.ndarray, o: np.ndarray,
+                    y: np.ndarray, kappa: float, deadline: float | None = None) -> CanonicalResult:
+    """x_ε of the module docstring, started from a first-stage optimum (a, o) with dual y; ``v``
+    and ``zeta`` as that stage solved them (unit scale, the box shrunk by its margin)."""
+    start = time.perf_counter()
+    N = v.shape[0]
+    n = n_from_length(N)
+    kappa = max(float(kappa), MIN_KAPPA)
+
+    def fail(message: str, y_lp: np.ndarray | None = None, lp: float = math.nan, eps: float = math.nan,
+             rounds: int = 0, steps: int = 0, iterations: int = 0) -> CanonicalResult:
+        return CanonicalResult(None, None, y_lp, lp, eps, rounds, steps, iterations,
+                               time.perf_counter() - start, False, message)
+
+    # ---- LP phase: first masks at the box or with a dual, first atoms the support and those priced ~1
+    # Margins. A QP solution that only the interior point reached (accurate to ~1e-9, not to
+    # rounding) is found again in a box narrower than ``zeta`` by QP_MARGIN, so that it still lies
+    # inside ``zeta`` (else the caller's exact repair would spread it over every atom); that costs
+    # at most QP_MARGIN·‖y‖₁ of L1. The LP phase works in a box narrower again by more than HiGHS's
+    # feasibility tolerance, so that its split is strictly feasible for either QP and the
+    # restricted QP has an interior (L* and y serve only as a scale and a change of variables).
+    unit = max(1.0, float(np.abs(v).max()))
+    narrow = max(zeta - QP_MARGIN * unit, 0.75 * zeta)
+    model = _Model(v, max(narrow - LP_MARGIN * unit, 0.5 * zeta), count_empty)
+    q = residual(a, o, v)
+    ymax = float(np.abs(y).max(initial=0.0))
+    rows = np.flatnonzero((np.abs(q) >= zeta * (1 - 1e-6)) | (np.abs(y) > 1e-9 * ymax))
+    rows = np.union1d(rows, [0, N - 1])
+    yr = np.zeros(N)
+    yr[rows] = y[rows]
+    singles = np.left_shift(1, np.arange(n))
+    a1, o1 = a.copy(), o.copy()
+    a1[singles] += o1[singles]
+    o1[singles] = 0.0
+    o1[0] = 0.0
+    # the support, and the atoms priced closest to 1 (at most as many again): the LP phase adds the
+    # atoms that price in and the QP phase those of the face that lower the norm, so this is only
+    # a start (on planted tables at n = 17, 2·10^5 atoms are priced exactly 1)
+    support = np.flatnonzero(np.concatenate([a1, o1]) != 0)
+    price0 = np.abs(_prices(yr))
+    near = np.flatnonzero(price0 >= 1 - CANDIDATE_PRICE)
+    if near.size > max(support.size, 4 * n):
+        near = near[np.argsort(-price0[near], kind="stable")[: max(support.size, 4 * n)]]
+    cand = np.union1d(np.union1d(support, near), [0])
+    cand = cand[cand != N]
+    both = np.ones(cand.size, np.int64)
+    model.add_rows(rows)
+    model.add_cols(np.concatenate([cand, cand]), np.concatenate([both, -both]))
+    x, y_lp, rounds, message = _lp_phase(model, deadline)
+    if x is None:
+        # e.g. the first stage's split meets a mask only to HiGHS's tolerance: give every mask of
+        # the model its AND atom (the restricted LP is then always feasible) and try once more
+        model.add_cols(np.concatenate([model.rows, model.rows]), np.concatenate([np.ones(model.rows.size, np.int64),
+                                                                                 -np.ones(model.rows.size, np.int64)]))
+        x, y_lp, more, message = _lp_phase(model, deadline)
+        rounds += more
+    if x is None or y_lp is None:
+        return fail(message, rounds=rounds, iterations=model.iterations)
+    la, lo = _values(model.atoms, model.signs, x, N)
+    lp = primal_objective(la, lo, count_empty)
+    if not lp > 0:  # v fits in the box around 0: the zero split is the only optimum
+        return CanonicalResult(np.zeros(N), np.zeros(N), y_lp, lp, math.inf, rounds, 0, model.iterations,
+                               time.perf_counter() - start, True, "optimal")
+    eps = 2.0 * kappa / lp
+
+    # ---- QP phase on the LP's masks and atoms, in the caller's box; where only the interior point
+    # converged (degenerate tables), once more in the narrower box
+    sets = (model.atoms.copy(), model.signs.copy(), model.rows.copy())
+    steps = 0
+    for zeta_qp in (zeta, narrow):
+        out, sets, more_rounds, more_steps, message = _qp_phase(v, zeta_qp, model.zeta, count_empty, sets, x, y_lp, eps,
+                                                                deadline)
+        rounds, steps = rounds + more_rounds, steps + more_steps
+        if out is None:
+            return fail(message, y_lp, lp, eps, rounds, steps, model.iterations)
+        if message == "interior" and zeta_qp != narrow:
+            fixed = _onto_box(v, zeta, out)
+            if fixed is not None:
+                out, message = fixed, "interior+onto-box"
+        if message != "interior" or zeta_qp == narrow:
+            return CanonicalResult(out[0], out[1], y_lp, lp, eps, rounds, steps, model.iterations,
+                                   time.perf_counter() - start, True, message)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _onto_box(v: np.ndarray, zeta: float, split: tuple[np.ndarray, np.ndarray], rounds: int = 8
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """An interior-point split that leaves the box by its accuracy (~1e-9) put back: the masks
+    outside are moved onto the edge they crossed by the least-norm change of the non-zero atoms,
+    repeated with the masks that change pushes out (as :func:`._ipm.polish`). The change is of the
+    size of the violation, so the split stays as near the QP's optimum. None where that does not
+    give a split inside the box with every atom keeping its sign."""
+    N = v.shape[0]
+    a, o = split
+    x = np.concatenate([a, o])
+    atoms = np.flatnonzero(x)
+    if atoms.size == 0:
+        return None
+    signs = np.where(x[atoms] < 0, -1, 1)
+    mag = np.abs(x[atoms])
+    rows = np.zeros(0, dtype=np.int64)
+    side = np.zeros(0)
+    # rounding of the check itself is allowed: the caller's box is narrower than the true one by
+    # at least 1e-11·max(1, max|v|) (certified.solve_exact)
+    slack = 1e-13 * max(1.0, float(np.abs(v).max()))
+    for _ in range(rounds):
+        ca, co = _values(atoms, signs, mag, N)
+        r = residual(ca, co, v)
+        out = np.flatnonzero(np.abs(r) > zeta + slack)
+        if out.size == 0:
+            return ca, co
+        out = out[~np.isin(out, rows)]
+        if out.size == 0 or rows.size + out.size > QP_MAX_MASKS:
+            return None
+        rows = np.concatenate([rows, out])
+        side = np.concatenate([side, np.sign(r[out])])
+        D = _coefficients(rows, atoms, signs, N, link=False)
+        with _blas_threads():
+            delta, *_ = np.linalg.lstsq(D, v[rows] + side * zeta - D @ mag, rcond=None)
+        mag = mag + delta
+        if mag.min() < 0:
+            return None
+    return None
+
+
+def _qp_phase(v: np.ndarray, zeta_qp: float, zeta_lp: float, count_empty: bool,
+              sets: tuple[np.ndarray, np.ndarray, np.ndarray], u_start: np.ndarray, y_lp: np.ndarray, eps: float,
+              deadline: float | None
+              ) -> tuple[tuple[np.ndarray, np.ndarray] | None, tuple[np.ndarray, np.ndarray, np.ndarray], int, int, str]:
+    """The QP of :class:`_QP` on the signed atoms and masks of ``sets``, grown until no mask is
+    violated and no atom would enter; ``u_start`` (per signed atom of ``sets``) gives the first
+    active set to try. Returns ((a, o) or None, the grown sets, rounds, steps,
+    "exact" / "interior" / why it failed)."""
+    N = v.shape[0]
+    price_y = _prices(y_lp)
+    all_cost = _costs(np.arange(2 * N), count_empty)
+    atoms, signs, masks = sets
+    steps = 0
+    how = "exact"
+    u_prev = u_start
+    for rounds in range(1, MAX_ROUNDS + 1):
+        if masks.size > QP_MAX_MASKS or masks.size * atoms.size > QP_MAX_ENTRIES:
+            return (None, (atoms, signs, masks), rounds, steps,
+                    f"QP phase: too large for the dense tie-break ({masks.size} masks x {atoms.size} atoms)")
+        ym = y_lp[masks]
+        sigma = np.where(ym < 0, -1.0, 1.0)
+        qp = _QP(A=_coefficients(masks, atoms, signs, N, link=False), b=v[masks] - sigma * zeta_qp,
+                 sigma=sigma, p=(_costs(atoms, count_empty) - signs * price_y[atoms]) / eps, pi=np.abs(ym) / eps,
+                 W=2.0 * zeta_qp)
+        start_u = np.concatenate([u_prev, np.zeros(atoms.size - u_prev.size)])
+        u, w, how_now, k = _solve_qp(qp, _guess(qp, start_u, 2.0 * (zeta_qp - zeta_lp)), deadline)
+        u_prev = u
+        steps += k
+        if how_now == "failed":
+            return None, (atoms, signs, masks), rounds, steps, "QP phase: the interior point did not converge"
+        if how_now == "interior" or (how_now == "projected" and how == "exact"):
+            how = how_now
+        # masks the split violates; atoms that would enter: the price of y + εw above the cost
+        ca, co = _values(atoms, signs, u, N)
+        r = residual(ca, co, v)
+        bad = np.flatnonzero(np.abs(r) > zeta_qp)
+        bad = bad[~np.isin(bad, masks)]
+        wf = np.zeros(N)
+        wf[masks] = w
+        lam = y_lp + eps * wf
+        price = _prices(lam)
+        # an atom enters when its value would exceed ZERO·max u, and its price clears the rounding
+        # of the butterflies ((2n + 2)·eps·‖λ‖₁, as in dual_bound): noise must not bring atoms in
+        n = n_from_length(N)
+        tol = max(ZERO * max(float(u.max(initial=0.0)), 1e-300) * eps,
+                  (2 * n + 4) * EPS * float(np.abs(lam).sum()))
+        have = atoms * 2 + (signs > 0)
+        ids = np.arange(2 * N)
+        plus = ids[(price - all_cost > tol) & (ids != N) & ~np.isin(2 * ids + 1, have)]
+        minus = ids[(-price - all_cost > tol) & (ids != N) & ~np.isin(2 * ids, have)]
+        if _DEBUG:
+            gp = (price - all_cost)[plus] if plus.size else np.zeros(0)
+            gm = (-price - all_cost)[minus] if minus.size else np.zeros(0)
+            print(f"    qp round {rounds}: {how_now} m,K {qp.A.shape} bad {bad.size} enter +{plus.size} -{minus.size} "
+                  f"gains {np.r_[gp, gm].max(initial=0):.2e} tol {tol:.2e} eps {eps:.2e} umax {u.max():.2e} "
+                  f"support {np.count_nonzero(u > ZERO * u.max())}")
+        if not bad.size and not plus.size and not minus.size:
+            big = max(float(np.abs(ca).max()), float(np.abs(co).max()))
+            ca[np.abs(ca) <= ZERO * big] = 0.0
+            co[np.abs(co) <= ZERO * big] = 0.0
+            return (ca, co), (atoms, signs, masks), rounds, steps, how
+        if deadline is not None and time.perf_counter() >= deadline:
+            return None, (atoms, signs, masks), rounds, steps, "QP phase: time limit"
+        atoms = np.concatenate([atoms, plus, minus])
+        signs = np.concatenate([signs, np.ones(plus.size, np.int64), -np.ones(minus.size, np.int64)])
+        masks = np.concatenate([masks, bad])
+    return None, (atoms, signs, masks), MAX_ROUNDS, steps, f"QP phase: no convergence in {MAX_ROUNDS} rounds"

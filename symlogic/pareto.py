@@ -196,7 +196,7 @@ def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_ter
         >>> rec = sl.Record.from_table(np.array([0.0, 1.0, 2.0, 4.0]), names=["a", "b"])
         >>> front = sl.pareto(rec)
         >>> [(p.terms, p.relative_epsilon) for p in front.points]
-        [(0, 0.5), (1, 0.25), (2, 0.125), (3, 0.0)]
+        [(0, 0.5), (1, 0.375), (2, 0.0625), (3, 0.0)]
         >>> front.at(0.2).terms
         2
     """

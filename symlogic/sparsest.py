@@ -149,8 +149,12 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
                 "coefficients": "least squares within ε", "search_seconds": time.perf_counter() - start}
         # The support's minimax coefficients are a vertex of a face; the least-squares point within
         # ε is the one answer that moves continuously with the table.
-        bias, coef = canonical_coefficients(rec.values, fit.atoms, max(aim, fit.error), rows=fit.rows)
-        lm = model_of_fit(replace(fit, bias=bias, coef=coef), rec.names, meta)
+        try:
+            bias, coef = canonical_coefficients(rec.values, fit.atoms, max(aim, fit.error), rows=fit.rows)
+            fit = replace(fit, bias=bias, coef=coef)
+        except InputError as exc:  # the QP at the very edge of its box: keep the minimax vertex (still proven)
+            meta["coefficients"] = f"minimax (the least-squares program did not solve: {exc})"
+        lm = model_of_fit(fit, rec.names, meta)
         if max_error(lm, rec.values).value <= target:
             break
         aim *= 1 - 1e-6

@@ -187,3 +187,16 @@ def test_front_plot(front: Pareto, tmp_path) -> None:
     front.plot(out, target=0.05, chosen=front.at(0.05).terms)
     text = out.read_text()
     assert "<svg" in text and "weak" in text
+
+
+def test_when_the_least_squares_program_fails_the_minimax_vertex_is_kept_and_proven(monkeypatch) -> None:
+    import symlogic.minimax as mm
+
+    def refuse(*args, **kwargs):
+        raise InputError("canonical_coefficients: the QP solver reported no optimum")
+
+    monkeypatch.setattr(mm, "canonical_coefficients", refuse)
+    v = np.random.default_rng(8).normal(size=32)
+    lm = sl.sparsest(sl.Record.from_table(v, names(5)), 0.2)
+    assert lm.meta["coefficients"].startswith("minimax") and lm.meta["proof"]["status"] == "holds"
+    assert max_error(lm, v).value <= Fraction(0.2 * (v.max() - v.min()))

@@ -1184,6 +1184,10 @@ PROVENANCE_FIELDS: dict[str, str] = {
     "extraction.settings.rounds": "solver log: generation rounds",
     "extraction.settings.solver": "solver log: which route produced the split",
     "extraction.settings.support": "solver log: the support size before singletons were folded",
+    "extraction.settings.tie_break": "solver log: which tie-break picked the split among the optimal ones "
+                                     "(docs/theory.md §3.7); the split itself is re-checked whatever it says",
+    "extraction.settings.kappa": "solver log: the tie-break's slack κ; the certified gap, which is re-checked, "
+                                 "already includes whatever it cost",
     "extraction.method": "which algorithm produced the split; the certificate, when present, is checked "
                          "whatever the method says",
     "extraction.settings.status": "judged by the oracle: 'optimal' must be backed by gap ≤ tol·scale (documented "

@@ -8,6 +8,8 @@ rounding difference in v. The tie-break here returns one point that depends on t
     x_ε = argmin  L1(x) + (ε/2)‖x‖²   over the splits x = (a, o) with |Za + Oo − v| ≤ ζ,
     ε = 2κ / L*   (L* the optimum of (P), κ = SLACK·tol).
 
+(With ``count_empty=False`` the constant a_∅ is not part of L1, and its term in the norm is
+(a_∅ − v(∅))² = q_∅² ≤ ζ² instead of a_∅², so that a large constant costs nothing.)
 The objective is strictly convex, so x_ε is unique: it does not depend on which vertex the first
 stage found, on the order of the atoms, or on the solver's path, and a permutation of the
 variables that leaves the table unchanged leaves it unchanged (tied alternatives share the
@@ -23,24 +25,34 @@ afterwards includes whatever it is). Two regimes:
 
 How it is solved (:func:`canonical_split`), from the first stage's optimum (a, o, y):
 
-1. *LP phase* (HiGHS dual simplex, :class:`_Model`): (P) restricted to the masks and atoms that
-   the first stage marks active (masks at the box or with a dual, atoms whose dual price |Zᵀy|,
-   |Oᵀy| is within CANDIDATE_PRICE of 1, its support; by complementary slackness every optimal
-   split lives on atoms priced 1), grown by generation until no mask is violated and no atom
-   prices in: L* and an optimal dual y to simplex accuracy.
-2. *QP phase* (:func:`_solve_qp`, exact). With d = c − Dᵀy (reduced costs) and the masks' slack
-   t_T ≥ 0 measured from the bound that y_T prices, L1(x) = L* + dᵀx + Σ|y_T|·t_T identically
-   (any y), so x_ε minimises ½‖x‖² + (dᵀx + Σ|y_T|t_T)/ε: a least-norm problem whose linear
-   terms are 0 on the optimal face and large off it (well scaled, unlike L1/ε itself). A
-   primal-dual active-set method (semismooth Newton on the complementarity conditions) solves it
-   on the restricted masks and atoms: each step is one least-squares solve (SVD) for the active
-   set, which ends when the set repeats; the KKT conditions then hold to rounding. Masks that the
-   result violates and atoms whose price says they would enter are added and it is solved
-   again, so the answer solves the full problem over all 2^n masks and 2·2^n atoms.
+1. *LP phase* (HiGHS dual simplex, :class:`_Model`): (P) restricted to the masks that the first
+   stage marks active (at the box, or with a dual) and to its support plus the atoms priced
+   closest to 1 (|Zᵀy|, |Oᵀy| within CANDIDATE_PRICE, at most max(support, 4n) of them), grown by
+   generation until no mask is violated and no atom prices in: L* and an optimal dual y to
+   simplex accuracy. Its box is narrower by a hair (margins below), so that its vertex is strictly
+   inside the QP's box.
+2. *QP phase* (:func:`_qp_phase`). With d = c − Dᵀy (reduced costs) and each mask's slack
+   t_T ∈ [0, 2ζ] measured from the bound that y_T prices, L1(x) = const + dᵀx + Σ|y_T|·t_T
+   identically (for any y), so x_ε minimises ½‖x‖² + (dᵀx + Σ|y_T|·t_T)/ε: a least-norm problem
+   whose linear terms are ~0 on the optimal face and large off it (well scaled, unlike L1/ε
+   itself). On the restricted masks and atoms (dense, one BLAS thread) :func:`_solve_qp` tries,
+   in turn: a primal-dual active-set method (semismooth Newton, one SVD least-squares solve a
+   step) from the LP vertex's active set, which settles in a step or two where the face is small,
+   with the KKT conditions holding to rounding ("exact"); a Mehrotra interior point
+   (:func:`_interior`), then the active-set method from its active set; where the masks are so
+   dependent that the active-set method cannot settle (the multipliers of dependent masks are not
+   unique: additive and planted tables), the least-norm solution on the interior point's active
+   set ("projected", feasible to rounding), or the interior point itself ("interior", accurate to
+   ~1e-9, then moved onto the box by :func:`_onto_box`, or solved again in a box narrower by
+   QP_MARGIN). Masks that the answer violates and atoms whose price (of y + εw, w the QP's
+   multipliers) says they would enter are added and it is solved again, so the answer solves the
+   problem over all 2^n masks and 2·2^n atoms. Problems beyond QP_MAX_MASKS masks (dense tables
+   at n ≥ 12 can have thousands of active masks) are left alone: the caller keeps its split and
+   says so.
 
 Coefficients below ZERO·max|x| are then set to 0 and the caller re-checks the split (box,
 objective, certified gap) as for any route; if a step fails, the caller keeps the first stage's
-split and records that no tie-break was applied.
+split and records that no tie-break was applied, and why.
 
 OR atoms over one variable are the AND atoms over it (the same column): they are left out, so the
 norm counts such an atom once.
@@ -80,7 +92,7 @@ MAX_ROUNDS = 60  # generation rounds of each phase
 POLISH_STEPS = 12  # active-set steps after the interior point ...
 GUESS_STEPS = 6  # ... and from a guess before it
 IPM_TOL = 1e-13  # the interior point stops at this merit max(relative residual, μ/scale²) ...
-IPM_STALL = 8  # ... or when its best merit has not improved for this many steps ...
+IPM_STALL = 8  # ... or, once within IPM_OK, when its best merit has not improved for this many steps
 IPM_OK = 1e-8  # ... and its best iterate counts as converged at this merit
 QP_MAX_MASKS = 3000  # the QP phase is dense: beyond these sizes the tie-break is not applied
 QP_MAX_ENTRIES = 12_000_000  # (masks × atoms of its matrix: 96 MB)
@@ -418,7 +430,7 @@ def _interior(qp: _QP, deadline: float | None, max_iter: int = 80
         merit = max(err, mu / (theta * theta))
         if merit < best[0]:
             best = (merit, it, (u, t, sw, w, z, zt - zw))
-        if merit <= IPM_TOL or it - best[1] >= IPM_STALL:  # done, or at the rounding floor
+        if merit <= IPM_TOL or (best[0] <= IPM_OK and it - best[1] >= IPM_STALL):  # done, or at the floor
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
@@ -432,13 +444,11 @@ def _interior(qp: _QP, deadline: float | None, max_iter: int = 80
         try:
             L = np.linalg.cholesky(M)
         except np.linalg.LinAlgError:
-            if _DEBUG:
-                print("      cholesky failed: more regularisation")
             M[np.diag_indices(m)] += 1e3 * reg
-            L = np.linalg.cholesky(M)
-        except np.linalg.LinAlgError:
-            Mr[np.diag_indices(m)] += 1e3 * reg
-            L = np.linalg.cholesky(Mr)
+            try:
+                L = np.linalg.cholesky(M)
+            except np.linalg.LinAlgError:
+                break  # the best iterate so far is returned
 
         def direction(r_zu: np.ndarray, r_zt: np.ndarray, r_zw: np.ndarray
                       ) -> tuple[np.ndarray, ...]:
@@ -707,9 +717,12 @@ def _qp_phase(v: np.ndarray, zeta_qp: float, zeta_lp: float, count_empty: bool,
                     f"QP phase: too large for the dense tie-break ({masks.size} masks x {atoms.size} atoms)")
         ym = y_lp[masks]
         sigma = np.where(ym < 0, -1.0, 1.0)
+        lin = (_costs(atoms, count_empty) - signs * price_y[atoms]) / eps
+        if not count_empty:
+            # the constant is not paid for; its norm is taken about v(∅): (a_∅ − v(∅))² = q_∅² ≤ ζ²
+            lin[atoms == 0] -= signs[atoms == 0] * v[0]
         qp = _QP(A=_coefficients(masks, atoms, signs, N, link=False), b=v[masks] - sigma * zeta_qp,
-                 sigma=sigma, p=(_costs(atoms, count_empty) - signs * price_y[atoms]) / eps, pi=np.abs(ym) / eps,
-                 W=2.0 * zeta_qp)
+                 sigma=sigma, p=lin, pi=np.abs(ym) / eps, W=2.0 * zeta_qp)
         start_u = np.concatenate([u_prev, np.zeros(atoms.size - u_prev.size)])
         u, w, how_now, k = _solve_qp(qp, _guess(qp, start_u, 2.0 * (zeta_qp - zeta_lp)), deadline)
         u_prev = u

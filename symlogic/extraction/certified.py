@@ -64,7 +64,7 @@ from ..errors import InputError, ResourceError
 from ..progress import Progress
 from ..record import available_bytes
 from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, superset_sum
-from ._canonical import SLACK, TIE_BREAK, canonical_split
+from ._canonical import SLACK, TIE_BREAK, CanonicalResult, canonical_split
 from ._factored import solve_factored
 from ._generation import Seed, generate
 from ._ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
@@ -578,7 +578,11 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
         if status != "optimal":
             tie_break, kappa = f"none: the first stage stopped ({status})", None
         else:
-            canon = canonical_split(vs, zeta_solve, count_empty, a, o, y, kappa, deadline=deadline)
+            try:
+                canon = canonical_split(vs, zeta_solve, count_empty, a, o, y, kappa, deadline=deadline)
+            except (np.linalg.LinAlgError, MemoryError) as err:  # a dense solve that failed: keep the route's
+                canon = CanonicalResult(None, None, None, math.nan, math.nan, 0, 0, 0, 0.0, False,
+                                        f"the tie-break failed ({type(err).__name__}: {err})")
             iters += canon.iterations
             if canon.ok and canon.and_ is not None and canon.or_ is not None:
                 first = (a, o)

@@ -67,10 +67,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import highspy
-
 from ..transforms import n_from_length, or_sum_transpose, superset_sum
-from ._master import _quiet_stdout
+from ._master import Master, split_values
 from .split import primal_objective, residual
 
 __all__ = ["CanonicalResult", "canonical_split", "SLACK", "TIE_BREAK"]
@@ -96,7 +94,6 @@ IPM_STALL = 8  # ... or, once within IPM_OK, when its best merit has not improve
 IPM_OK = 1e-8  # ... and its best iterate counts as converged at this merit
 QP_MAX_MASKS = 3000  # the QP phase is dense: beyond these sizes the tie-break is not applied
 QP_MAX_ENTRIES = 12_000_000  # (masks × atoms of its matrix: 96 MB)
-HIGHS_TOL = 1e-9
 EPS = float(np.finfo(np.float64).eps)
 # the QP's box is narrower than the caller's by QP_MARGIN, the LP phase's by a further LP_MARGIN
 # (times max(1, max|v|), at most a quarter of ζ each): module docstring
@@ -127,16 +124,14 @@ class CanonicalResult:
     message: str
 
 
-def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int, *, link: bool) -> np.ndarray:
-    """Dense block rows × signed atoms: s·1[S ⊆ T] for AND; for OR −s·1[S ∩ T = ∅] with ``link``
-    (the master's sparse form, :mod:`._master`) or s·1[S ∩ T ≠ ∅] without."""
+def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int) -> np.ndarray:
+    """Dense block rows × signed atoms: s·1[S ⊆ T] for AND, s·1[S ∩ T ≠ ∅] for OR (the plain
+    incidence; the master's sparse OR form is :mod:`._master`'s)."""
     T = np.asarray(rows, dtype=np.int64)[:, None]
     A = np.asarray(atoms, dtype=np.int64)[None, :]
     is_and = A < N
     S = np.where(is_and, A, A - N)
     sg = np.asarray(signs, dtype=np.float64)[None, :]
-    if link:
-        return np.where(np.where(is_and, (S & ~T) == 0, (S & T) == 0), np.where(is_and, sg, -sg), 0.0)
     return np.where(np.where(is_and, (S & ~T) == 0, (S & T) != 0), sg, 0.0)
 
 
@@ -157,120 +152,42 @@ def _prices(y: np.ndarray) -> np.ndarray:
     return np.concatenate([p_and, p_or])
 
 
-def _values(atoms: np.ndarray, signs: np.ndarray, x: np.ndarray, N: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a, o) as full length-N tables from signed column values."""
-    a = np.zeros(N)
-    o = np.zeros(N)
-    sx = x * signs
-    is_and = atoms < N
-    np.add.at(a, atoms[is_and], sx[is_and])
-    np.add.at(o, atoms[~is_and] - N, sx[~is_and])
-    return a, o
-
-
 # ---------------------------------------------------------------------------------------------
 # phase 1: the LP on a HiGHS model grown by generation
 
 
-class _Model:
-    """The restricted LP of (P) on one HiGHS object, as :mod:`._master` writes it.
-
-    Columns: 0 = σ (free), 1 + j = signed atom j (``atoms[j]`` < N: AND over it, ≥ N: OR over
-    atoms[j] − N; ``signs[j]`` = ±1), x_j ≥ 0. Rows: 0 = link σ − Σ_{OR j} s_j x_j = 0,
-    1 + i = mask ``rows[i]``: v_T − ζ ≤ Σ_{AND j: S_j⊆T} s_j x_j + σ − Σ_{OR j: S_j∩T=∅} s_j x_j ≤ v_T + ζ.
-    """
-
-    def __init__(self, v: np.ndarray, zeta: float, count_empty: bool) -> None:
-        self.v, self.N, self.zeta, self.count_empty = v, v.shape[0], float(zeta), count_empty
-        with _quiet_stdout():
-            h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("primal_feasibility_tolerance", HIGHS_TOL)
-        h.setOptionValue("dual_feasibility_tolerance", HIGHS_TOL)
-        self.h = h
-        self.rows = np.zeros(0, dtype=np.int64)
-        self.atoms = np.zeros(0, dtype=np.int64)
-        self.signs = np.zeros(0, dtype=np.int64)
-        inf = highspy.kHighsInf
-        h.addCol(0.0, -inf, inf, 0, np.zeros(0, np.int32), np.zeros(0))
-        h.addRow(0.0, 0.0, 1, np.array([0], np.int32), np.array([1.0]))
-        self.iterations = 0
+class _Model(Master):
+    """The restricted LP of (P): :class:`._master.Master` (columns 0 = σ and 1 + j = signed atom j,
+    ``atoms[j]`` < N: AND over it, ≥ N: OR over atoms[j] − N; row 0 the link row, 1 + i mask
+    ``rows[i]``), solved against a deadline and trusted only with both primal and dual values."""
 
     def add_rows(self, masks: np.ndarray) -> None:
-        masks = np.unique(np.asarray(masks, dtype=np.int64))
-        masks = masks[~np.isin(masks, self.rows)]
-        k = masks.size
-        if k == 0:
-            return
-        block = _coefficients(masks, self.atoms, self.signs, self.N, link=True)
-        r, c = np.nonzero(block)
-        counts = np.bincount(r, minlength=k) + 1
-        starts = np.zeros(k, dtype=np.int64)
-        starts[1:] = np.cumsum(counts)[:-1]
-        idx = np.empty(int(counts.sum()), dtype=np.int32)
-        val = np.empty(idx.shape[0])
-        idx[starts], val[starts] = 0, 1.0  # σ
-        pos = starts[r] + np.arange(r.shape[0]) - np.searchsorted(r, r) + 1
-        idx[pos] = (c + 1).astype(np.int32)
-        val[pos] = block[r, c]
-        vr = self.v[masks]
-        self.h.addRows(k, vr - self.zeta, vr + self.zeta, idx.shape[0], starts.astype(np.int32), idx, val)
-        self.rows = np.concatenate([self.rows, masks])
+        super().add_rows(np.unique(np.asarray(masks, dtype=np.int64)))
 
     def add_cols(self, atoms: np.ndarray, signs: np.ndarray) -> int:
-        atoms = np.asarray(atoms, dtype=np.int64)
-        signs = np.asarray(signs, dtype=np.int64)
-        key = atoms * 2 + (signs > 0)
-        keep = ~np.isin(key, self.atoms * 2 + (self.signs > 0))
-        _, first = np.unique(key[keep], return_index=True)
-        atoms, signs = atoms[keep][first], signs[keep][first]
-        k = atoms.size
-        if k == 0:
-            return 0
-        block = _coefficients(self.rows, atoms, signs, self.N, link=True).T  # k × |rows|
-        c, r = np.nonzero(block)
-        is_or = atoms >= self.N
-        counts = np.bincount(c, minlength=k) + is_or  # OR columns enter the link row first
-        starts = np.zeros(k, dtype=np.int64)
-        starts[1:] = np.cumsum(counts)[:-1]
-        idx = np.empty(int(counts.sum()), dtype=np.int32)
-        val = np.empty(idx.shape[0])
-        idx[starts[is_or]] = 0
-        val[starts[is_or]] = -signs[is_or].astype(np.float64)
-        pos = starts[c] + np.arange(c.shape[0]) - np.searchsorted(c, c) + is_or[c]
-        idx[pos] = (r + 1).astype(np.int32)
-        val[pos] = block[c, r]
-        self.h.addCols(k, _costs(atoms, self.count_empty), np.zeros(k), np.full(k, highspy.kHighsInf),
-                       idx.shape[0], starts.astype(np.int32), idx, val)
-        self.atoms = np.concatenate([self.atoms, atoms])
-        self.signs = np.concatenate([self.signs, signs])
-        return k
+        """Add the new signed atoms; returns how many were new."""
+        before = self.atoms.size
+        super().add_cols(atoms, signs)
+        return self.atoms.size - before
 
-    def solve(self, deadline: float | None) -> tuple[np.ndarray, np.ndarray, bool, str]:
-        """(x per signed column, y per mask row, optimal?, status)."""
-        h = self.h
-        h.setOptionValue("time_limit", math.inf if deadline is None
-                         else h.getRunTime() + max(deadline - time.perf_counter(), 0.01))
-        h.run()
-        status = h.getModelStatus()
-        self.iterations += int(h.getInfo().simplex_iteration_count)
-        sol = h.getSolution()
-        if not (status == highspy.HighsModelStatus.kOptimal and sol.value_valid and sol.dual_valid):
-            return np.zeros(self.atoms.size), np.zeros(self.rows.size), False, h.modelStatusToString(status)
-        x = np.maximum(np.asarray(sol.col_value, dtype=np.float64)[1:], 0.0)
-        return x, np.asarray(sol.row_dual, dtype=np.float64)[1:], True, "optimal"
+    def solve_by(self, deadline: float | None) -> tuple[np.ndarray, np.ndarray, bool, str]:
+        """(x ≥ 0 per signed column, y per mask row, optimal?, status) within ``deadline``."""
+        x, y, ok, status = self.solve(None if deadline is None else max(deadline - time.perf_counter(), 0.01))
+        if not (ok and self.h.getSolution().dual_valid):
+            return np.zeros(self.atoms.size), np.zeros(self.rows.size), False, status
+        return np.maximum(x, 0.0), y, True, "optimal"
 
 
 def _lp_phase(model: _Model, deadline: float | None) -> tuple[np.ndarray | None, np.ndarray | None, int, str]:
     """Solve, add violated masks and atoms that price in, repeat. Returns (x, full y, rounds, message)."""
     N = model.N
     for rounds in range(1, MAX_ROUNDS + 1):
-        x, y_rows, ok, status = model.solve(deadline)
+        x, y_rows, ok, status = model.solve_by(deadline)
         if not ok:
             return None, None, rounds, f"LP phase: HiGHS status {status}"
         y = np.zeros(N)
         y[model.rows] = y_rows
-        a, o = _values(model.atoms, model.signs, x, N)
+        a, o = split_values(model.atoms, model.signs, x, N)
         r = residual(a, o, model.v)
         bad = np.flatnonzero(np.abs(r) > model.zeta)
         bad = bad[~np.isin(bad, model.rows)]
@@ -629,7 +546,7 @@ def canonical_split(v: np.ndarray, zeta: float, count_empty: bool, a: np.ndarray
         rounds += more
     if x is None or y_lp is None:
         return fail(message, rounds=rounds, iterations=model.iterations)
-    la, lo = _values(model.atoms, model.signs, x, N)
+    la, lo = split_values(model.atoms, model.signs, x, N)
     lp = primal_objective(la, lo, count_empty)
     if not lp > 0:  # v fits in the box around 0: the zero split is the only optimum
         return CanonicalResult(np.zeros(N), np.zeros(N), y_lp, lp, math.inf, rounds, 0, model.iterations,
@@ -677,7 +594,7 @@ def _onto_box(v: np.ndarray, zeta: float, split: tuple[np.ndarray, np.ndarray], 
     # at least 1e-11·max(1, max|v|) (certified.solve_exact)
     slack = 1e-13 * max(1.0, float(np.abs(v).max()))
     for _ in range(rounds):
-        ca, co = _values(atoms, signs, mag, N)
+        ca, co = split_values(atoms, signs, mag, N)
         r = residual(ca, co, v)
         out = np.flatnonzero(np.abs(r) > zeta + slack)
         if out.size == 0:
@@ -687,7 +604,7 @@ def _onto_box(v: np.ndarray, zeta: float, split: tuple[np.ndarray, np.ndarray], 
             return None
         rows = np.concatenate([rows, out])
         side = np.concatenate([side, np.sign(r[out])])
-        D = _coefficients(rows, atoms, signs, N, link=False)
+        D = _coefficients(rows, atoms, signs, N)
         with _blas_threads():
             delta, *_ = np.linalg.lstsq(D, v[rows] + side * zeta - D @ mag, rcond=None)
         mag = mag + delta
@@ -721,7 +638,7 @@ def _qp_phase(v: np.ndarray, zeta_qp: float, zeta_lp: float, count_empty: bool,
         if not count_empty:
             # the constant is not paid for; its norm is taken about v(∅): (a_∅ − v(∅))² = q_∅² ≤ ζ²
             lin[atoms == 0] -= signs[atoms == 0] * v[0]
-        qp = _QP(A=_coefficients(masks, atoms, signs, N, link=False), b=v[masks] - sigma * zeta_qp,
+        qp = _QP(A=_coefficients(masks, atoms, signs, N), b=v[masks] - sigma * zeta_qp,
                  sigma=sigma, p=lin, pi=np.abs(ym) / eps, W=2.0 * zeta_qp)
         start_u = np.concatenate([u_prev, np.zeros(atoms.size - u_prev.size)])
         u, w, how_now, k = _solve_qp(qp, _guess(qp, start_u, 2.0 * (zeta_qp - zeta_lp)), deadline)
@@ -732,7 +649,7 @@ def _qp_phase(v: np.ndarray, zeta_qp: float, zeta_lp: float, count_empty: bool,
         if how_now == "interior" or (how_now == "projected" and how == "exact"):
             how = how_now
         # masks the split violates; atoms that would enter: the price of y + εw above the cost
-        ca, co = _values(atoms, signs, u, N)
+        ca, co = split_values(atoms, signs, u, N)
         r = residual(ca, co, v)
         bad = np.flatnonzero(np.abs(r) > zeta_qp)
         bad = bad[~np.isin(bad, masks)]

@@ -33,7 +33,7 @@ import numpy as np
 
 import highspy
 
-__all__ = ["Master"]
+__all__ = ["Master", "split_values"]
 
 
 def _coefficients(rows: np.ndarray, atoms: np.ndarray, signs: np.ndarray, N: int) -> np.ndarray:
@@ -232,10 +232,16 @@ class Master:
 
     def values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a, o) as full length-N tables from the signed column values."""
-        a = np.zeros(self.N)
-        o = np.zeros(self.N)
-        sx = x * self.signs
-        is_and = self.atoms < self.N
-        np.add.at(a, self.atoms[is_and], sx[is_and])
-        np.add.at(o, self.atoms[~is_and] - self.N, sx[~is_and])
-        return a, o
+        return split_values(self.atoms, self.signs, x, self.N)
+
+
+def split_values(atoms: np.ndarray, signs: np.ndarray, x: np.ndarray, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, o) as full length-N tables from values ``x`` of signed atom columns (``atoms`` < N: AND
+    over it, ≥ N: OR over atoms − N)."""
+    a = np.zeros(N)
+    o = np.zeros(N)
+    sx = x * signs
+    is_and = atoms < N
+    np.add.at(a, atoms[is_and], sx[is_and])
+    np.add.at(o, atoms[~is_and] - N, sx[~is_and])
+    return a, o

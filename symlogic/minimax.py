@@ -89,7 +89,8 @@ class MinimaxFit:
     rows: np.ndarray
 
 
-def _unit_exponent(values: np.ndarray) -> int:
+def unit_exponent(values: np.ndarray) -> int:
+    """e with max|values|·2^-e in [1/2, 1): the power of two that brings an LP to unit scale."""
     big = float(np.abs(values).max(initial=0.0))
     return math.frexp(big)[1] if big > 0 else 0
 
@@ -112,7 +113,7 @@ class MinimaxLP:
 
         v = np.asarray(values, dtype=np.float64).ravel()
         self.n = n_from_length(v.shape[0])
-        self.e = _unit_exponent(v)
+        self.e = unit_exponent(v)
         self.values = v
         self.v = np.ldexp(v, -self.e)
         self.tol = tol
@@ -219,7 +220,8 @@ class MinimaxLP:
         """The minimax fit of the atoms that are on, over all masks (row generation)."""
         for _ in range(_MAX_ROUNDS):
             x = self._solve()
-            excess = np.abs(evaluate_atoms(self.atoms, x[1], x[2:], self.all_masks) - self.v) - x[0]
+            resid = np.abs(evaluate_atoms(self.atoms, x[1], x[2:], self.all_masks) - self.v)
+            excess = resid - x[0]
             bad = np.flatnonzero(excess > self.tol)
             if bad.size == 0:
                 break
@@ -230,12 +232,11 @@ class MinimaxLP:
         on = [j for j in range(len(self.atoms)) if j not in self.off]
         with np.errstate(over="ignore", under="ignore"):
             coef = np.ldexp(x[1:], self.e)
-        atoms = tuple(self.atoms[j] for j in on)
-        c = coef[1:][on]
-        f = evaluate_atoms(atoms, coef[0], c, self.all_masks)
         active = self.masks[(dual[0::2] != 0) | (dual[1::2] != 0)]
-        return MinimaxFit(atoms=atoms, bias=float(coef[0]), coef=c, error=float(np.abs(f - self.values).max()),
-                          dual=y, rows=active)
+        # The error of the last check, scaled back: scaling by a power of two is exact, so this is
+        # the table-scale error (atoms switched off have coefficient 0 and add nothing there).
+        return MinimaxFit(atoms=tuple(self.atoms[j] for j in on), bias=float(coef[0]), coef=coef[1:][on],
+                          error=math.ldexp(float(resid.max()), self.e), dual=y, rows=active)
 
 
 def _initial_rows(v: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
@@ -296,7 +297,7 @@ def canonical_coefficients(values: np.ndarray, atoms: Sequence[Atom], epsilon: f
     from .extraction._master import _quiet_stdout
 
     v = np.asarray(values, dtype=np.float64).ravel()
-    e = _unit_exponent(v)
+    e = unit_exponent(v)
     vs, eps = np.ldexp(v, -e), math.ldexp(float(epsilon), -e)
     masks = np.arange(v.shape[0], dtype=np.int64)
     atoms = tuple(canonical_atom(k, m) for k, m in atoms)

@@ -149,9 +149,9 @@ def _front(candidates: list[tuple[int, float, Any, bool]], step: float) -> list[
     """Per size the smallest error, then only the points no smaller formula matches; a point that
     is not a search's answer (flag False) must also improve on the last one kept by ``step``."""
     best: dict[int, tuple[int, float, Any, bool]] = {}
-    for k, err, fit, key in candidates:
+    for k, err, fit, key in candidates:  # smaller error first; at equal error a search's answer
         if k not in best or err < best[k][1] or (err == best[k][1] and key):
-            best[k] = (k, err, fit, key or (k in best and best[k][3] and err == best[k][1]))
+            best[k] = (k, err, fit, key)
     out: list[tuple[int, float, Any, bool]] = []
     for k in sorted(best):
         _, err, _, key = best[k]

@@ -17,7 +17,6 @@ worse than none.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from .errors import InputError
 from .exact_error import group_table, max_error
 from .logic import LogicModel, Term
 from .masks import mask_bits
+from .minimax import unit_exponent
 from .results import EngineReport
 
 if TYPE_CHECKING:
@@ -78,12 +78,6 @@ class RefitResult:
                    engines=tuple(EngineReport.from_dict(e) for e in engines), seconds=float(seconds))
 
 
-def _unit_exponent(values: np.ndarray) -> int:
-    """e with max|values|·2^-e in [1/2, 1): the power of two that brings the LP to unit scale."""
-    big = float(np.abs(values).max(initial=0.0))
-    return math.frexp(big)[1] if big > 0 else 0
-
-
 def _solve_lp(fires: np.ndarray, vmax: np.ndarray, vmin: np.ndarray) -> np.ndarray | None:
     """Minimax coefficients (column j of ``fires``: term j on each group) for groups with extremes
     vmax/vmin at unit scale; None when HiGHS does not report an optimum."""
@@ -116,7 +110,7 @@ def refit_minimax(lm: LogicModel, rec: "Record") -> RefitResult:
     terms = lm.terms
     # Column j: term j fires on group g (the bias always does).
     fires = np.stack([t.fires(g.masks).astype(np.float64) for t in terms], axis=1)
-    e = _unit_exponent(np.concatenate([g.vmax, g.vmin]))
+    e = unit_exponent(np.concatenate([g.vmax, g.vmin]))
     with np.errstate(under="ignore"):  # entries far below max|v| may round to subnormals: harmless
         coef = _solve_lp(fires, np.ldexp(g.vmax, -e), np.ldexp(g.vmin, -e))
     meta = dict(lm.meta, refit="minimax")

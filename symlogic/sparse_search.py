@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,18 +40,6 @@ def atom_key(atom: Atom) -> tuple[int, int, int]:
     """The fixed order that breaks ties: order (number of variables), AND before OR, mask."""
     kind, mask = atom
     return (int(mask).bit_count(), 0 if kind == "and" else 1, int(mask))
-
-
-def _better(a: MinimaxFit, b: MinimaxFit | None, scale: float, key_a: tuple, key_b: tuple) -> bool:
-    """Is fit ``a`` better than ``b``: a smaller error beyond the tie band, or a tie and a smaller key."""
-    if b is None:
-        return True
-    band = TIE * scale
-    if a.error < b.error - band:
-        return True
-    if a.error > b.error + band:
-        return False
-    return key_a < key_b
 
 
 def _top_atoms(p_and: np.ndarray, p_or: np.ndarray, have: set[Atom], k: int) -> list[Atom]:
@@ -194,8 +182,3 @@ def prune(values: np.ndarray, fit: MinimaxFit, target: float, *, deadline: float
         if not dropped:
             break
     return current
-
-
-def support_of(fits: Sequence[MinimaxFit]) -> list[int]:
-    """Number of atoms of each fit (for reports)."""
-    return [len(f.atoms) for f in fits]

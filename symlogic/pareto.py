@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import InputError, ResourceError
 from .logic import LogicModel
+from .sparsest import LOOKAHEAD
 from .params import flag, json_field, positive_int, positive_seconds
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ def proven_point(lm: LogicModel, rec: "Record", *, prove: bool = True) -> Pareto
                        relative_epsilon=eps / spread if spread > 0 else None, status=status, model=lm)
 
 
-def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_terms: int = 48, lookahead: int = 6,
+def pareto(rec: "Record", *, targets: Sequence[float] = DEFAULT_TARGETS, max_terms: int = 48, lookahead: int = LOOKAHEAD,
            prove: bool = True, time_limit: float | None = None) -> Pareto:
     """The front of (number of terms, proven ε) for ``rec`` (module docstring).
 

@@ -135,15 +135,21 @@ def forward(values: np.ndarray, target: float, *, lookahead: int = 6, max_terms:
     return path
 
 
-def l1_support(values: np.ndarray, target: float, *, time_limit: float | None = None) -> MinimaxFit:
-    """The minimax fit on the support of the certified L1 split with ζ = ``target``."""
+def l1_support(values: np.ndarray, target: float, *, time_limit: float | None = None) -> tuple[MinimaxFit, dict[Atom, float]]:
+    """The minimax fit on the support of the certified L1 split with ζ = ``target``, and the split's
+    |coefficient| per atom (AND and OR over one variable summed). The split is the least-norm one of
+    the optimal face (docs/theory.md §3.7), so its support is a function of the table."""
     from .extraction.certified import solve_exact
 
     v = np.asarray(values, dtype=np.float64)
-    sol = solve_exact(v, target, time_limit=time_limit, progress=False)
-    atoms = {canonical_atom("and", int(m)) for m in np.flatnonzero(sol.and_) if m}
-    atoms |= {canonical_atom("or", int(m)) for m in np.flatnonzero(sol.or_) if m}
-    return fit_minimax(v, sorted(atoms, key=atom_key))
+    sol = solve_exact(v, target, time_limit=time_limit, progress=False, canonical=True)
+    size: dict[Atom, float] = {}
+    for kind, coef in (("and", sol.and_), ("or", sol.or_)):
+        for m in np.flatnonzero(coef):
+            if m:
+                atom = canonical_atom(kind, int(m))
+                size[atom] = size.get(atom, 0.0) + abs(float(coef[m]))
+    return fit_minimax(v, sorted(size, key=atom_key)), size
 
 
 def prune(values: np.ndarray, fit: MinimaxFit, target: float, *, deadline: float | None = None) -> MinimaxFit:

@@ -64,6 +64,10 @@ _LAZY = {
     "CallableAdapter": "adapters", "record_tabular": "adapters", "record_image": "adapters",
     "record_text": "adapters", "record_callable": "adapters",
     "learn_baseline": "baselines", "LearnedBaseline": "baselines",
+    # across models, samples and datasets
+    "extract_joint": "generalization", "JointExtraction": "generalization",
+    "attribute_change": "generalization", "ChangeAttribution": "generalization",
+    "explain_many": "study", "Study": "study",
 }
 
 # The exporters behind LogicModel's convenience methods (lm.to_sympy(), lm.to_latex(), lm.to_networkx(),
@@ -84,6 +88,7 @@ __all__ = [
     "verify", "Verdict", "EngineReport", "check", "ClaimResult", "parse_claim",
     "evidence", "Evidence", "RecheckReport", "BundleLimits", "explain",
     "plot_pareto", "plot_image_concepts", "plot_text_concepts", "learn_baseline", "LearnedBaseline",
+    "extract_joint", "JointExtraction", "attribute_change", "ChangeAttribution", "explain_many", "Study",
     "SymlogicError", "InputError", "ResourceError", "ClaimSyntaxError", "BundleError",
     "__version__",
 ]
@@ -96,6 +101,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from .baselines import LearnedBaseline, learn_baseline
     from .figures.overlay import plot_image_concepts, plot_text_concepts
     from .figures.plots import plot_pareto
+    from .generalization import ChangeAttribution, JointExtraction, attribute_change, extract_joint
+    from .study import Study, explain_many
     from .logic import LogicModel, Term
     from .minimax import fit_minimax
     from .pareto import Pareto, ParetoPoint, pareto

@@ -225,6 +225,21 @@ class Evidence:
         return {"terms": [p.terms for p in self.front.points], "relative_epsilon": [p.relative_epsilon for p in self.front.points],
                 "chosen": chosen, "target": self.logic_model.meta.get("target_relative")}
 
+    # ---- where evaluations live (docs/integrations.md) -----------------------------------
+    def log_to_mlflow(self, *, run_id: str | None = None, artifact_path: str = "symlogic", prefix: str = "symlogic",
+                      **options: Any) -> Any:
+        """Log the bundle, ε and the claims to an MLflow run; returns an ``MlflowLog``. See
+        :func:`symlogic.integrations.mlflow.log_evidence` (needs ``pip install "symlogic[mlflow]"``)."""
+        from .integrations.mlflow import log_evidence
+
+        return log_evidence(self, run_id=run_id, artifact_path=artifact_path, prefix=prefix, **options)
+
+    def model_card(self, *, model_name: str, dataset: Any, format: str = "yaml", **options: Any) -> str | dict[str, Any]:
+        """A Hugging Face model-index entry or README section: :func:`symlogic.integrations.model_card.model_card`."""
+        from .integrations.model_card import model_card
+
+        return model_card(self, model_name=model_name, dataset=dataset, format=format, **options)
+
 
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, (np.integer,)):

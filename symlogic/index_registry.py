@@ -2,12 +2,19 @@
 :data:`INDICES` (name, kind, what it is computed from, the function), looked up by name with
 :func:`index_spec`, extended with :func:`register_index`. :func:`symlogic.interactions.interactions`
 computes any of them; how to add one is in that module's docstring.
+
+Built in (docs/theory.md §2): "AND" and "OR" (per set, §2.1–2.2), "Shapley" and "Banzhaf" (per
+variable, §2.5), and the peer indices of the field, each a weighted sum of the Möbius dividends
+over supersets (§2.6; the family module :mod:`symlogic.indices.weighted_mobius`, exact weights in
+:mod:`symlogic.indices.weights`): "SII", "BII", "k-SII", "STII", "FSII", "FBII" and "Co-Möbius",
+under shapiq's names, with shapiq's value at ∅, so that ``Interactions.as_dict()`` compares with
+shapiq's ``ExactComputer`` directly. k-SII, STII, FSII and FBII depend on the order k
+(``interactions(rec, "k-SII", order=2)``; None means n).
 """
 
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -17,6 +24,10 @@ import numpy as np
 
 from .attribution import banzhaf_values, shapley_values
 from .errors import InputError, short_repr
+from .indices.weighted_mobius import COMPUTE as _PEER_COMPUTE
+from .indices.weights import LINEAR_INDICES as _LINEAR
+from .indices.weights import PEER_INDICES as _PEERS
+from .indices.weights import name_key as _key
 from .transforms import and_interactions, or_interactions
 
 __all__ = ["IndexSpec", "INDICES", "PLANNED_INDICES", "SOURCES", "KINDS", "index_spec", "register_index",
@@ -67,23 +78,10 @@ _BUILTIN: set[str] = set()
 #: Every registered index, canonical name → :class:`IndexSpec` (read-only; use :func:`register_index`).
 INDICES: Mapping[str, IndexSpec] = MappingProxyType(_REGISTRY)
 
-#: Indices of the shapiq family not implemented yet: name → what it is. Asking for one says so;
-#: registering one under this name (see the module docstring) makes it available.
-PLANNED_INDICES: Mapping[str, str] = MappingProxyType({
-    "SII": "Shapley interaction index (Grabisch & Roubens 1999)",
-    "BII": "Banzhaf interaction index (Grabisch & Roubens 1999)",
-    "k-SII": "k-Shapley values: SII aggregated to order k, efficient (Bordt & von Luxburg 2023)",
-    "STII": "Shapley–Taylor interaction index of order k (Sundararajan et al. 2020)",
-    "FSII": "Faithful Shapley interaction index of order k (Tsai et al. 2023)",
-    "FBII": "Faithful Banzhaf interaction index of order k (Tsai et al. 2023)",
-    "Co-Möbius": "co-Möbius transform, the Möbius transform on the superset lattice (Grabisch 2016)",
-})
-
-
-def _key(name: str) -> str:
-    """Lookup form of a name: accents dropped, case folded, only letters and digits kept."""
-    plain = unicodedata.normalize("NFKD", name)
-    return "".join(ch for ch in plain.casefold() if ch.isalnum())
+#: Indices named here but not implemented yet: name → what it is. Asking for one says so;
+#: registering one under this name (see the module docstring) makes it available. The peers of
+#: the shapiq family that were planned here (SII, BII, k-SII, STII, FSII, FBII, Co-Möbius) are built in.
+PLANNED_INDICES: Mapping[str, str] = MappingProxyType({})
 
 
 def _known_list() -> str:
@@ -122,9 +120,10 @@ def index_spec(index: str) -> IndexSpec:
     candidates = {**{k: _REGISTRY[v].name for k, v in _LOOKUP.items()}, **planned}
     close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
     hint = f"; did you mean {candidates[close[0]]!r}?" if close else "."
+    planned_note = f"Planned: {', '.join(PLANNED_INDICES)}. " if PLANNED_INDICES else ""
     raise InputError(
         f"unknown interaction index {index!r}{hint} Known indices: {_known_list()}. "
-        f"Planned: {', '.join(PLANNED_INDICES)}. Add one with symlogic.interactions.register_index"
+        f"{planned_note}Add one with symlogic.interactions.register_index"
     )
 
 
@@ -233,7 +232,7 @@ def _builtin(name: str, compute: Callable[..., Any], **kw: Any) -> None:
     _BUILTIN.add(name)
 
 
-_builtin("AND", and_interactions, kind="set", source="values", aliases=("Harsanyi", "Möbius", "Moebius"),
+_builtin("AND", and_interactions, kind="set", source="values", aliases=_LINEAR["AND"].aliases,
          description="Harsanyi dividends (Möbius transform): I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T); I(∅) = v(∅)",
          reference="docs/theory.md §2.1")
 _builtin("OR", or_interactions, kind="set", source="values",
@@ -245,3 +244,10 @@ _builtin("Shapley", shapley_values, kind="variable", source="mobius", aliases=("
 _builtin("Banzhaf", banzhaf_values, kind="variable", source="mobius", aliases=("BV",),
          description="Banzhaf values β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1}",
          reference="docs/theory.md §2.5")
+# The peers (docs/theory.md §2.6): weighted sums of the dividends over supersets, exact weights in
+# symlogic.indices.weights (shared with the claims), one vectorised kernel in .indices.weighted_mobius.
+for _name in _PEERS:
+    _spec = _LINEAR[_name]
+    _builtin(_name, _PEER_COMPUTE[_name], kind="set", source="mobius", aliases=_spec.aliases,
+             description=_spec.description, reference=_spec.reference, uses_order=_spec.uses_order)
+del _name, _spec

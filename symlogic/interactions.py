@@ -6,7 +6,11 @@ Every index symlogic computes is one entry of :data:`INDICES`, and
 - ``"AND"`` (per set): Harsanyi/Möbius dividends I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(T) (§2.1);
 - ``"OR"`` (per set): I_or(S) = −Σ_{T⊆S} (−1)^{|S|−|T|} v(N∖T) for S ≠ ∅, I_or(∅) = v(∅) (§2.2);
 - ``"Shapley"`` (per variable): φ(i) = Σ_{S∋i} I_and(S)/|S| (§2.5);
-- ``"Banzhaf"`` (per variable): β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1} (§2.5).
+- ``"Banzhaf"`` (per variable): β(i) = Σ_{S∋i} I_and(S)/2^{|S|−1} (§2.5);
+- the peer indices of the field, per set, each a weighted sum Σ_{U⊇S} c(|S|, |U|) I_and(U) of the
+  dividends over supersets (§2.6; :mod:`symlogic.indices`): ``"SII"``, ``"BII"``, ``"Co-Möbius"``,
+  and, of order k (``order=k``; None means n), ``"k-SII"``, ``"STII"``, ``"FSII"``, ``"FBII"``.
+  Names, and the value at ∅, are shapiq's, so ``.as_dict()`` compares with its ``ExactComputer``.
 
 Names are matched ignoring case, punctuation and accents ("shapley", "Möbius" = "moebius" → AND);
 an unknown name raises :class:`~symlogic.errors.InputError` listing the known indices and the
@@ -41,18 +45,22 @@ Examples:
     >>> phi = interactions(rec, "shapley")         # per variable: one value per name
     >>> phi.index, phi.values, phi["a"]
     ('Shapley', array([1.5, 1.5]), 1.5)
+    >>> interactions(rec, "k-SII", order=1).as_dict()   # shapiq's k-SII; at order 1 the Shapley values
+    {(0,): 1.5, (1,): 1.5}
 
-**Adding an index** (the peers that come next: SII, BII, k-SII, STII, FSII, FBII, Co-Möbius; see
-:data:`PLANNED_INDICES`). Write one function ``compute(x)`` (``compute(x, order=k)`` with
+**Adding an index** (names still to come are listed in :data:`PLANNED_INDICES`). Write one function ``compute(x)`` (``compute(x, order=k)`` with
 ``uses_order=True``, for indices whose values depend on the maximum order k, like k-SII or FSII)
 where ``x`` is a read-only float64 array ``[..., 2^n]``: the table itself (``source="values"``) or
 its Möbius dividends (``source="mobius"``, computed once by the registry). It returns
 ``[..., 2^n]`` (``kind="set"``) or ``[..., n]`` (``kind="variable"``), for every leading batch
 axis; O(n·2^n) butterflies from :mod:`symlogic.transforms` keep it fast. Then either add one
 ``_builtin(...)`` line at the end of :mod:`symlogic.index_registry` (or, for a family of indices, a module
-``symlogic/indices/<family>.py`` whose functions are registered there), or call
-:func:`register_index` at run time. Test it in ``tests/test_interactions.py`` against a brute-force
-reference written from its definition.
+``symlogic/indices/<family>.py`` whose functions are registered there, as
+:mod:`symlogic.indices.weighted_mobius` is), or call :func:`register_index` at run time. An index that
+is a weighted superset sum of the dividends needs only its weights c(s, u) in
+:mod:`symlogic.indices.weights`: the kernel, the claims (``interaction[name](…)``) and their ε
+margins follow from them. Test it against a brute-force reference written from its definition
+(``tests/test_peer_indices.py`` shows how).
 """
 
 from __future__ import annotations
@@ -467,16 +475,18 @@ def interactions(
         rec_or_table: a :class:`~symlogic.Record` (its ``values`` and ``names``), or a table of
             length 2^n indexed by mask (bit i = variable i): numpy, torch (any device) or a
             sequence of reals. Leading axes of an array are a batch of tables.
-        index: a name or alias from :data:`INDICES` ("AND", "OR", "Shapley", "Banzhaf", …), case
-            and punctuation ignored.
+        index: a name or alias from :data:`INDICES` ("AND", "OR", "Shapley", "Banzhaf", "SII",
+            "k-SII", "STII", "FSII", "FBII", "BII", "Co-Möbius", …), case and punctuation ignored.
         order: the largest set size to report (None: all). For a per-set index whose values do
-            not depend on it (AND, OR), sets of more than ``order`` variables are set to 0; a
-            per-variable index accepts only None or 1.
+            not depend on it (AND, OR, SII, BII, Co-Möbius), sets of more than ``order`` variables
+            are set to 0; k-SII, STII, FSII and FBII are computed at order k = ``order`` (None: n);
+            a per-variable index accepts only None or 1.
         names: variable names for a table (default x0, x1, …); with a record, the record's own.
 
     Returns:
         :class:`Interactions`, float64: 2^n values per table for a per-set index, n for a
-        per-variable one. Shapley and Banzhaf values are those of docs/theory.md §2.5.
+        per-variable one. Shapley and Banzhaf values are those of docs/theory.md §2.5, the peer
+        indices those of §2.6.
 
     Examples:
         >>> import numpy as np

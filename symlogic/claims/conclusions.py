@@ -3,11 +3,13 @@
 - :class:`OutputBound` ``output OP c``: v(T) OP c on every admitted mask.
 - :class:`NoEffect` ``no_effect(x, tol)``: |v(T ∪ {x}) − v(T)| ≤ tol on every admitted T ∌ x.
 - :class:`MaxOrder` ``max_order(k)``: no salient concept has more than k variables.
-- :class:`InteractionBound` ``interaction(a, …) OP c``: the AND (Harsanyi) interaction I(S).
+- :class:`InteractionBound` ``interaction(a, …) OP c``: the AND (Harsanyi) interaction I(S), or
+  ``interaction[k-SII, order=2](a, …) OP c``: another index with exact weights (docs/theory.md §2.6).
 
 ε margins (docs/theory.md §4): with |f − v| ≤ ε on every mask, an output threshold moves by ε, a
 no_effect tolerance shrinks by 2ε, and an interaction threshold moves by 2^{|S|}·ε (I(S) sums
-2^{|S|} outputs with signs ±1); max_order has no margin rule.
+2^{|S|} outputs with signs ±1), for another index by ε·Σ_T |w_S(T)| (its value form Σ_T w_S(T) v(T),
+docs/theory.md §2.6); max_order has no margin rule.
 """
 
 from __future__ import annotations
@@ -20,12 +22,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..defaults import SALIENCE as DEFAULT_SALIENCE
-from ..errors import ClaimSyntaxError
+from ..errors import ClaimSyntaxError, InputError
+from ..indices.weights import abs_weight_sum, value_weights
 from ..salience import exact_threshold
 from ..results import EngineReport
-from .exact_values import Vals, compare, exact_signed_sum, minimal_mask, popcount, submasks, to_float
+from .exact_values import Vals, compare, exact_class_sum, exact_signed_sum, minimal_mask, popcount, submasks, to_float
 from .nodes import Condition, Conclusion, number_text, quote
-from .on_model import Enumeration, ModelOptions, Z3Query, combine, model_interaction, threshold_engines
+from .on_model import (
+    INDEX_ENUMERATION_LIMIT,
+    Enumeration,
+    ModelOptions,
+    Z3Query,
+    combine,
+    model_index_by_enumeration,
+    model_index_value,
+    model_interaction,
+    threshold_engines,
+)
 from .on_record import all_masks, record_table
 from .outcome import (
     SENSE,
@@ -305,7 +318,13 @@ class MaxOrder(Conclusion):
 
 @dataclass(frozen=True)
 class InteractionBound(Conclusion):
-    """``interaction(a, b, …) OP value``: the AND (Harsanyi) interaction I(S) of that set."""
+    """``interaction(a, b, …) OP value``: the AND (Harsanyi) interaction I(S) of that set; with
+    ``interaction[index, order=k](…)`` the value of another linear index (docs/theory.md §2.6).
+
+    ``index`` is a canonical name of :data:`symlogic.indices.weights.LINEAR_INDICES`, ``order`` its
+    k (None for the indices without one), ``n`` the subject's number of variables once bound
+    (:meth:`bind`): the weights of an index other than AND depend on it.
+    """
 
     keyword = "interaction"
     conditioned = False
@@ -314,39 +333,85 @@ class InteractionBound(Conclusion):
     value: Fraction
     text: str = field(default="", compare=False)
     positions: tuple[int, ...] = field(default=(), compare=False)
+    index: str = "AND"
+    order: int | None = None
+    n: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", Names(self.names))
 
+    @property
+    def head(self) -> str:
+        """``interaction`` or ``interaction[index, order=k]``."""
+        if self.index == "AND":
+            return self.keyword
+        return f"{self.keyword}[{self.index}" + ("" if self.order is None else f", order={self.order}") + "]"
+
     def __str__(self) -> str:
-        return f"{self.keyword}({', '.join(quote(x) for x in self.names)}) {self.op} {number_text(self.value, self.text)}"
+        return f"{self.head}({', '.join(quote(x) for x in self.names)}) {self.op} {number_text(self.value, self.text)}"
 
     def name_uses(self) -> tuple[tuple[str, int], ...]:
         return tuple(zip(self.names, self.positions or (0,) * len(self.names)))
 
+    def bind(self, n: int) -> "InteractionBound":
+        return self if self.index == "AND" or self.n == n else replace(self, n=n)
+
+    def margin_factor(self) -> Fraction:
+        """Σ_T |w_S(T)|: |I_f(S) − I_v(S)| ≤ ε·this when |f − v| ≤ ε on every mask (2^{|S|} for AND)."""
+        if self.index == "AND":
+            return Fraction(1 << len(self.names))
+        if self.n is None:
+            raise InputError(f"the margin of {self.head}(…) depends on the number of variables; bind the claim to "
+                             "its subject first (claim.bind(n))")
+        return abs_weight_sum(self.index, len(self.names), self.n, self.order)
+
     def with_margin(self, eps: Fraction) -> "InteractionBound":
-        return replace(self, value=self.value + _toward(self.op, eps * (1 << len(self.names))), text="")
+        return replace(self, value=self.value + _toward(self.op, eps * self.margin_factor()), text="")
 
     def _set(self, bit: dict[str, int]) -> int:
         return sum(1 << bit[x] for x in self.names)
 
+    def _outcome(self, value: Fraction, smask: int, names: tuple[str, ...] | list[str], what: str) -> Outcome:
+        if self.index == "AND":
+            return interaction_outcome(value, smask, self.op, self.value, names, what)
+        label = f"{self.index}({', '.join(names[i] for i in range(len(names)) if (smask >> i) & 1)})" + (
+            "" if self.order is None else f" at order {self.order}")
+        values = {"interaction": to_float(value), "threshold": to_float(self.value)}
+        said = f"{label} of the {what} is {fmt(value)}"
+        if compare(value, self.op, self.value):
+            return Outcome("holds", f"{said} {SYM[self.op]} {fmt_threshold(self.value)}", values=values)
+        cex = {**mask_info(smask, names), **exact_fields("interaction", value), "threshold": fmt_threshold(self.value)}
+        return Outcome("fails", f"{said}, which is not {SYM[self.op]} {fmt_threshold(self.value)}", counterexample=cex,
+                       values=values)
+
     def on_record(self, condition: Condition, rec: "Record", bit: dict[str, int]) -> Outcome:
         smask = self._set(bit)
-        subs, sign = submasks(smask)
-        value = exact_signed_sum(rec.values[subs], sign)
-        return interaction_outcome(value, smask, self.op, self.value, rec.names, "recorded output")
+        if self.index == "AND":
+            subs, sign = submasks(smask)
+            value = exact_signed_sum(rec.values[subs], sign)
+        else:  # Σ_T w_S(T)·v(T), each class of equal weight summed exactly
+            value = exact_class_sum(rec.values, smask, value_weights(self.index, len(self.names), rec.n, self.order))
+        return self._outcome(value, smask, rec.names, "recorded output")
 
     def on_model(self, condition: Condition, lm: "LogicModel", bit: dict[str, int], options: ModelOptions) -> Outcome:
-        """The Möbius formula of the terms, and (|S| ≤ 12) the signed sum of f over the subsets of S."""
+        """The index of the terms' dividends, and a second engine: for AND (|S| ≤ 12) the signed sum
+        of f over the subsets of S, for another index (n ≤ 16) Σ_T w_S(T)·f(T) over every mask."""
         start = time.perf_counter()
         smask = self._set(bit)
-        value = model_interaction(lm, smask)
-        results = [("mobius-formula", interaction_outcome(value, smask, self.op, self.value, lm.names, "model"),
-                    time.perf_counter() - start)]
-        if len(self.names) <= 12:
-            start = time.perf_counter()
+        if self.index == "AND":
+            value = model_interaction(lm, smask)
+            first = "mobius-formula"
+        else:
+            value = model_index_value(lm, smask, self.index, self.order)
+            first = "weights-of-terms"
+        results = [(first, self._outcome(value, smask, lm.names, "model"), time.perf_counter() - start)]
+        start = time.perf_counter()
+        if self.index == "AND" and len(self.names) <= 12:
             subs, sign = submasks(smask)
             brute = sum((int(s) * lm.evaluate_exact(int(m)) for m, s in zip(subs, sign)), Fraction(0))
-            results.append(("enumeration", interaction_outcome(brute, smask, self.op, self.value, lm.names, "model"),
-                            time.perf_counter() - start))
-        return replace(combine(results), route="model: exact Möbius of the terms")
+            results.append(("enumeration", self._outcome(brute, smask, lm.names, "model"), time.perf_counter() - start))
+        elif self.index != "AND" and lm.n <= INDEX_ENUMERATION_LIMIT:
+            brute = model_index_by_enumeration(lm, smask, self.index, self.order)
+            results.append(("enumeration", self._outcome(brute, smask, lm.names, "model"), time.perf_counter() - start))
+        route = "model: exact Möbius of the terms" if self.index == "AND" else "model: exact weights of the terms"
+        return replace(combine(results), route=route)

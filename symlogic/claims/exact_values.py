@@ -9,7 +9,7 @@ where the float error bound cannot decide.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -21,6 +21,9 @@ __all__ = [
     "compare_array",
     "to_float",
     "exact_signed_sum",
+    "set_classes",
+    "exact_class_sum",
+    "int_class_sum",
     "submasks",
     "popcount",
     "minimal_mask",
@@ -154,6 +157,49 @@ def exact_signed_sum(x: np.ndarray, sign: np.ndarray | None = None) -> Fraction:
     for ei, h, l in zip(uniq.tolist(), hi.tolist(), lo.tolist()):
         total += ((int(h) << 26) + int(l)) << (ei - emin)
     return Fraction(total) * (Fraction(2) ** emin)
+
+
+def set_classes(n: int, smask: int) -> dict[tuple[int, int], np.ndarray]:
+    """The masks T of n variables grouped by (|T∩S|, |T∖S|) for S = ``smask``: the classes on which a
+    linear index's value weight is constant (docs/theory.md §2.6). One sort, no loop over 2^n."""
+    masks = np.arange(1 << n, dtype=np.int64)
+    inside, outside = popcount(masks & smask), popcount(masks & ~np.int64(smask))
+    key = inside * (n + 1) + outside
+    order = np.argsort(key, kind="stable")
+    uniq, starts = np.unique(key[order], return_index=True)
+    bounds = np.append(starts, masks.size)
+    return {(int(k) // (n + 1), int(k) % (n + 1)): order[bounds[t]:bounds[t + 1]] for t, k in enumerate(uniq.tolist())}
+
+
+def exact_class_sum(values: np.ndarray, smask: int, weights: Mapping[tuple[int, int], Fraction]) -> Fraction:
+    """Σ_T W(|T∩S|, |T∖S|)·v(T) exactly, for a float64 table v over all 2^n masks and value weights
+    W (class → Fraction; absent classes weigh 0): each class summed exactly, then weighted.
+
+    Examples:
+        >>> import numpy as np
+        >>> exact_class_sum(np.array([0.5, 1.0, 2.0, 4.0]), 1, {(1, 0): Fraction(1), (0, 0): Fraction(-1)})
+        Fraction(1, 2)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = int(values.shape[-1]).bit_length() - 1
+    classes = set_classes(n, smask)
+    return sum((w * exact_signed_sum(values[classes[c]]) for c, w in weights.items() if c in classes), Fraction(0))
+
+
+def _int_sum(x: np.ndarray) -> int:
+    """Σ x exactly for int64 entries of magnitude < 2^62 (halves of 31 bits, so no int64 sum overflows)."""
+    x = np.asarray(x, dtype=np.int64)
+    lo = x & ((1 << 31) - 1)
+    return (int(np.sum(x >> 31)) << 31) + int(np.sum(lo))
+
+
+def int_class_sum(num: np.ndarray, den: int, smask: int, weights: Mapping[tuple[int, int], Fraction]) -> Fraction:
+    """:func:`exact_class_sum` for values given as int64 numerators ``num`` (all 2^n masks, < 2^62 in
+    magnitude, at most 2^31 masks) over one denominator ``den``."""
+    n = int(num.shape[-1]).bit_length() - 1
+    classes = set_classes(n, smask)
+    total = sum((w * _int_sum(num[classes[c]]) for c, w in weights.items() if c in classes), Fraction(0))
+    return total / den
 
 
 def submasks(mask: int) -> tuple[np.ndarray, np.ndarray]:

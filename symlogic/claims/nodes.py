@@ -297,6 +297,11 @@ class Conclusion(Node):
         """Why :meth:`with_margin` gave None."""
         return f"{self.keyword} has no margin rule"
 
+    def bind(self, n: int) -> "Conclusion":
+        """This conclusion about a subject of n variables: itself, unless its meaning or margin
+        depends on n (an interaction index's weights, docs/theory.md §2.6)."""
+        return self
+
     def on_record(self, condition: Condition, rec: "Record", bit: dict[str, int]) -> "Outcome":
         """Decide the conclusion on the recorded outputs, exhaustively and exactly."""
         raise NotImplementedError
@@ -325,6 +330,11 @@ class Claim(Node):
     def validate(self) -> None:
         """Refuse a condition the conclusion cannot read (e.g. ``x -> no_effect(x, …)``)."""
         self.conclusion.validate(self.condition, self.text or str(self))
+
+    def bind(self, n: int) -> "Claim":
+        """The claim about a subject of n variables (see :meth:`Conclusion.bind`)."""
+        bound = self.conclusion.bind(n)
+        return self if bound is self.conclusion else replace(self, conclusion=bound)
 
     def with_margin(self, eps: Fraction) -> "Claim | None":
         """The claim on f that implies this claim on v when |f − v| ≤ ε everywhere (docs/theory.md §4)."""

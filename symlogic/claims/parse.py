@@ -1,4 +1,5 @@
-"""The claim language: a tokenizer and a recursive-descent parser into the node tree of :mod:`.nodes`.
+"""The claim language's grammar: a recursive-descent parser over the tokens of :mod:`.lexer` into
+the node tree of :mod:`.nodes`.
 
 Grammar (``?`` optional, ``*`` repeated; keywords are case-sensitive)::
 
@@ -23,32 +24,46 @@ Only ``output`` and ``no_effect`` conclusions take a condition. ``interaction[k-
 names an index with exact weights (:data:`symlogic.indices.weights.LINEAR_INDICES`: AND, OR, SII,
 BII, k-SII, STII, FSII, FBII, Co-Möbius, by name or alias); without brackets it is the AND
 interaction. ``order=k`` (k ≥ 1) is required by the indices that depend on it (k-SII, STII, FSII,
-FBII) and refused by the others. Numbers are read as exact
-fractions, never through a float, so ``0.1`` means exactly 1/10. Variable names are resolved
-against a record's or model's names by :func:`resolve`. Each atom and conclusion keyword has one
-rule in :data:`ATOM_RULES` / :data:`CONCLUSION_RULES`: a new predicate is one node class plus one rule.
+FBII) and refused by the others. Numbers are read as exact fractions, never through a float, so
+``0.1`` means exactly 1/10 (:func:`.lexer.exact_decimal`). Variable names are resolved against a
+record's or model's names by :func:`resolve` (:mod:`.names`). Each atom and conclusion keyword has
+one rule in :data:`ATOM_RULES` / :data:`CONCLUSION_RULES`: a new predicate is one node class plus
+one rule.
 
 Limits (each refused with a :class:`ClaimSyntaxError`, so that parsing and the later exact checks
 stay fast on untrusted text): a claim has at most :data:`MAX_CLAIM_LENGTH` characters and
 :data:`MAX_DEPTH` nested ``(`` / ``not``; a number has at most :data:`MAX_DIGITS` significant
 digits and a magnitude within 10^±:data:`MAX_EXPONENT` (float64 spans about 1e-324 … 1e308, and
 the exact decimal of any float64 has at most 767 significant digits); ``max_order(k)`` takes at
-most :data:`MAX_ORDER_DIGITS` digits.
+most :data:`MAX_ORDER_DIGITS` digits (the limits live in :mod:`.lexer`).
+
+The tokenizer, the limits and :func:`resolve` are importable from here as well as from their
+own modules.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from fractions import Fraction
 
 from ..errors import ClaimSyntaxError, InputError
 from ..indices.weights import linear_index
 from .conclusions import InteractionBound, MaxOrder, NoEffect, OutputBound
+from .lexer import (
+    COMPARISONS,
+    MAX_CLAIM_LENGTH,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_ORDER_DIGITS,
+    NUMBER_BOUND,
+    Token,
+    describe_token,
+    exact_decimal,
+    tokenize,
+)
+from .names import UnknownNameError, resolve
 from .nodes import (
-    IDENT,
     KEYWORDS,
     Absent,
     And,
@@ -78,160 +93,9 @@ __all__ = [
     "MAX_ORDER_DIGITS",
 ]
 
-#: The comparison operators of the language (unicode forms are normalised to these).
-COMPARISONS = (">=", "<=", ">", "<")
-
-_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_DECIMAL = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[+-]?[0-9]+))?")
-
-#: Longest claim text accepted, in characters.
-MAX_CLAIM_LENGTH = 10_000
-#: Deepest nesting of parentheses and ``not`` accepted (the parser and the checks recurse on it).
-MAX_DEPTH = 100
-#: Most significant digits in one number (enough for the exact decimal of any float64: 767).
-MAX_DIGITS = 800
-#: Largest |decimal exponent| of a nonzero number's magnitude (float64 spans about 1e-324 … 1e308).
-MAX_EXPONENT = 400
-#: Most digits in the k of ``max_order(k)``.
-MAX_ORDER_DIGITS = 6
-# Longest first; the value is the canonical symbol.
-_SYMBOLS = (
-    ("->", "->"), ("=>", "->"), ("→", "->"),
-    (">=", ">="), ("<=", "<="), ("≥", ">="), ("≤", "<="), (">", ">"), ("<", "<"),
-    ("&&", "&"), ("||", "|"), ("&", "&"), ("|", "|"), ("∧", "&"), ("∨", "|"),
-    ("!", "!"), ("~", "!"), ("¬", "!"),
-    ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"),
-    ("[", "["), ("]", "]"), ("=", "="),  # interaction[k-SII, order=2]; a lone "=" is refused in comparisons
-)
-_QUOTES = {'"': '"', "'": "'", "`": "`"}
 # Tokens that may make up an unquoted multi-word name such as ``mean radius`` or ``s1-s2``.
 _WORDISH = ("ident", "number", "-", "+", "/")
 _QUOTE_HINT = " (quote names with spaces or odd characters: \"my var\" or `my var`)"
-
-
-class UnknownNameError(ClaimSyntaxError, InputError):
-    """A claim names a variable the record or model does not have (the message suggests the closest
-    valid name and lists the valid ones)."""
-
-
-# ---- tokenizer ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Token:
-    """``kind`` is "ident", "quoted", "number", "eof", or the canonical symbol itself."""
-
-    kind: str
-    text: str
-    position: int
-
-
-def _describe(tok: Token) -> str:
-    if tok.kind == "eof":
-        return "the end of the claim"
-    if tok.kind == "quoted":
-        return f"the quoted name {tok.text!r}"
-    return repr(tok.text)
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens; unknown characters and unclosed quotes raise :class:`ClaimSyntaxError`."""
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if ch in _QUOTES:
-            close = _QUOTES[ch]
-            j, buf = i + 1, []
-            while j < n and text[j] != close:
-                if text[j] == "\\" and ch != "`" and j + 1 < n:
-                    j += 1
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                raise ClaimSyntaxError(f"unclosed quoted name: expected a closing {close}", text, i)
-            if not buf:
-                raise ClaimSyntaxError("empty quoted name: expected a variable name between the quotes", text, i)
-            tokens.append(Token("quoted", "".join(buf), i))
-            i = j + 1
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            tokens.append(Token("number", m.group(), i))
-            i = m.end()
-            continue
-        m = IDENT.match(text, i)
-        if m:
-            tokens.append(Token("ident", m.group(), i))
-            i = m.end()
-            continue
-        for sym, canon in _SYMBOLS:
-            if text.startswith(sym, i):
-                tokens.append(Token(canon, sym, i))
-                i += len(sym)
-                break
-        else:
-            raise ClaimSyntaxError(
-                f"unexpected character {ch!r}; quote variable names with odd characters (\"my var\" or `my var`)",
-                text,
-                i,
-            )
-    tokens.append(Token("eof", "", n))
-    return tokens
-
-
-# ---- numbers --------------------------------------------------------------------------------
-
-_BOUND = Fraction(10) ** MAX_EXPONENT
-
-
-def _decimal(tok: Token, text: str) -> Fraction:
-    """The exact value of a number token, refusing sizes beyond the limits before any big arithmetic.
-
-    ``Fraction(text)`` would compute 10**exponent first, so ``1e-100000000`` would take minutes
-    here and in every later check; this reads the digits and the exponent separately instead.
-    """
-    m = _DECIMAL.fullmatch(tok.text)
-    if m is None:  # the tokenizer only makes numbers _DECIMAL reads; kept as a clean error all the same
-        raise ClaimSyntaxError(f"unreadable number {tok.text!r}", text, tok.position)
-    digits = (m.group("int") + (m.group("frac") or "")).lstrip("0")
-    if not digits:
-        return Fraction(0)
-    exp_text = m.group("exp") or "0"
-    sign = -1 if exp_text[0] == "-" else 1
-    exp_digits = exp_text.lstrip("+-").lstrip("0") or "0"
-    shown = f"{tok.text[:40]!r}{'…' if len(tok.text) > 40 else ''}"
-    if len(exp_digits) > 6:
-        raise ClaimSyntaxError(
-            f"the exponent of {shown} is out of range: numbers must lie within 1e-{MAX_EXPONENT} … "
-            f"1e{MAX_EXPONENT} in magnitude (float64 spans about 1e-324 … 1e308)",
-            text,
-            tok.position,
-        )
-    exponent = sign * int(exp_digits) - len(m.group("frac") or "")
-    stripped = digits.rstrip("0")
-    exponent += len(digits) - len(stripped)
-    if len(stripped) > MAX_DIGITS:
-        raise ClaimSyntaxError(
-            f"a number has {len(stripped)} significant digits; at most {MAX_DIGITS} are accepted (the exact "
-            "decimal of any float64 needs at most 767); write a shorter number or a ratio such as 1/3",
-            text,
-            tok.position,
-        )
-    magnitude = exponent + len(stripped) - 1  # the decimal exponent in scientific notation
-    if abs(magnitude) > MAX_EXPONENT:
-        raise ClaimSyntaxError(
-            f"{shown} is about 1e{magnitude}: numbers must lie within 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in "
-            "magnitude (float64 spans about 1e-324 … 1e308)",
-            text,
-            tok.position,
-        )
-    if exponent >= 0:
-        return Fraction(int(stripped) * 10**exponent)
-    return Fraction(int(stripped), 10**-exponent)
 
 
 # ---- parser ---------------------------------------------------------------------------------
@@ -269,7 +133,7 @@ class _Parser:
 
     def fail(self, expected: str, tok: Token | None = None) -> ClaimSyntaxError:
         tok = tok or self.tok
-        return ClaimSyntaxError(f"expected {expected}, found {_describe(tok)}", self.text, tok.position)
+        return ClaimSyntaxError(f"expected {expected}, found {describe_token(tok)}", self.text, tok.position)
 
     def expect(self, kind: str, expected: str) -> Token:
         if self.tok.kind != kind:
@@ -393,7 +257,7 @@ class _Parser:
             raise self.fail(expected, start if sign else tok)
         self.advance()
         text = sign + tok.text
-        value = _decimal(tok, self.text)
+        value = exact_decimal(tok, self.text)
         if sign == "-":
             value = -value
         if self.tok.kind == "/":  # an exact ratio such as 1/3
@@ -402,12 +266,12 @@ class _Parser:
             if den.kind != "number":
                 raise self.fail("a number after '/' in a ratio such as 1/3")
             self.advance()
-            divisor = _decimal(den, self.text)
+            divisor = exact_decimal(den, self.text)
             if divisor == 0:
                 raise ClaimSyntaxError("division by zero in a ratio", self.text, den.position)
             value /= divisor
             text = f"{text}/{den.text}"
-            if value != 0 and not 1 / _BOUND <= abs(value) <= _BOUND:
+            if value != 0 and not 1 / NUMBER_BOUND <= abs(value) <= NUMBER_BOUND:
                 raise ClaimSyntaxError(
                     f"the ratio {text[:80]} lies outside 1e-{MAX_EXPONENT} … 1e{MAX_EXPONENT} in magnitude "
                     "(float64 spans about 1e-324 … 1e308)",
@@ -578,31 +442,3 @@ def parse_claim(text: str) -> Claim:
             MAX_CLAIM_LENGTH,
         )
     return _Parser(text).claim()
-
-
-def _closest(name: str, names: Sequence[str]) -> str | None:
-    """The valid name closest to ``name`` (case-insensitive), if any is close."""
-    folded: dict[str, str] = {}
-    for x in names:
-        folded.setdefault(x.casefold(), x)
-    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-
-
-def resolve(claim: Claim, names: Sequence[str]) -> dict[str, int]:
-    """Map every variable the claim names to its bit; unknown names raise :class:`UnknownNameError`.
-
-    Also lets the conclusion refuse its condition (e.g. a ``no_effect(x, …)`` whose condition
-    mentions x itself: the condition is read on masks without x, so it would be vacuous or trivial).
-    """
-    index = {x: i for i, x in enumerate(names)}
-    uses = claim.name_uses()
-    for name, pos in uses:
-        if name not in index:
-            shown = list(names) if len(names) <= 40 else list(names[:40]) + [f"… ({len(names)} in all)"]
-            close = _closest(name, names)
-            hint = f"; did you mean {close!r}?" if close is not None else ";"
-            raise UnknownNameError(f"unknown variable {name!r}{hint} the variables are {shown}",
-                                   claim.text or str(claim), pos)
-    claim.validate()
-    return {name: index[name] for name, _ in uses}

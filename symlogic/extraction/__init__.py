@@ -7,7 +7,9 @@ published SGD schedule for reproducing papers (:mod:`.reference`). Every solver 
 
 Modules: ``solvers`` (the registry and the built-ins; light), ``split`` (the split, its objective
 and checks), ``certified`` (the certified LP solver and its routes "factored", "generate", "ipm"
-in ``_factored``, ``_generation`` with ``_master``, ``_ipm``), ``reference`` (the SGD), ``result``.
+in ``_factored``, ``_generation`` with ``_master``, ``_ipm``; the tie-break in ``_canonical`` with
+``_canonical_qp``; the exact finish in ``_finish``), ``dual`` (the dual certificate: ``dual_bound``,
+``gap_scale``), ``reference`` (the SGD), ``result``.
 Importing this package loads no solver and no torch: the CLI lists the methods at once.
 """
 

@@ -6,8 +6,11 @@ Dual:    max y·v − ζ‖y‖₁   s.t.  ‖Zᵀy‖∞ ≤ 1, ‖Oᵀy‖∞ 
          empty set is not counted; see :func:`dual_bound` for how a non-zero Σy is then paid for).
 
 Weak duality makes every returned number checkable: the primal (a, o) is re-checked on all 2^n
-masks with the O(n·2^n) butterflies, and the dual y is scaled into feasibility so that
-y·v − ζ‖y‖₁ is a *proven* lower bound; their difference is the certified gap.
+masks with the O(n·2^n) butterflies and made exactly feasible (:mod:`._finish`), and the dual y
+is scaled into feasibility so that y·v − ζ‖y‖₁ is a *proven* lower bound (:mod:`.dual`); their
+difference is the certified gap. This module is the driver: the routes, the tie-break and the
+final assessment; :func:`dual_bound` and :func:`gap_scale` live in :mod:`.dual` and are
+importable from here too.
 
 Three routes, chosen by ``method`` (:data:`ROUTES`; the "exact" solver's ``solver`` option):
 
@@ -52,7 +55,6 @@ within half the interior point's estimated time (:func:`_generate_then_ipm`).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,19 +65,23 @@ import torch
 from ..errors import InputError, ResourceError
 from ..progress import Progress
 from ..record import available_bytes
-from ..transforms import mobius, n_from_length, or_interactions, or_sum, or_sum_transpose, superset_sum
+from ..transforms import mobius, n_from_length
 from ._canonical import SLACK, TIE_BREAK, CanonicalResult, canonical_split
 from ._factored import solve_factored
+from ._finish import finish_primal, overflow_error, power_of_ten, rounding_level, single_kind_splits
 from ._generation import Seed, generate
 from ._ipm import ipm_memory, ipm_seconds, polish, solve_ipm, support
+from .dual import EPS, TINY, UNIT_RANGE, as_vector, dual_bound, gap_scale, scaled_certificate, unit_exponent
 from .split import box_violation, primal_objective, residual
 
-__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "residual", "gap_scale", "ROUTES"]
+__all__ = ["ExactSolution", "solve_exact", "dual_bound", "primal_objective", "residual", "gap_scale", "ROUTES",
+           "EPS", "TINY", "UNIT_RANGE"]
 
-EPS = float(np.finfo(np.float64).eps)  # 2^-52, twice the unit round-off: conservative below
+# The names these helpers had when they were defined here: symlogic.generalization imports them from this module.
+_finish_primal, _single_kind_splits = finish_primal, single_kind_splits
+_rounding, _unit_exponent = rounding_level, unit_exponent
+
 FACTORED_MAX_N = 10  # measured: factored beats generation on dense (MLP) tables up to n = 10
-UNIT_RANGE = (2.0 ** -4, 2.0 ** 4)  # tables with max|v| outside this are solved rescaled
-TINY = 2.0 ** -1074  # the smallest subnormal: the absolute rounding of a result that underflows
 IPM_MEMORY_SHARE = 0.5  # "auto" uses the interior-point method only within this share of free memory
 IPM_SWITCH = 0.5  # "auto": generation gets this share of the interior point's estimated time first,
 DENSE_ROWS = 500  # ... or switches after its first stage when that master has this many masks
@@ -139,210 +145,7 @@ class ExactSolution:
 
 
 # ---------------------------------------------------------------------------------------------
-# certificates
-
-
-def _as_vector(x: object, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().to("cpu", torch.float64).numpy()
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1:
-        raise InputError(f"{name} must be one-dimensional (one entry per mask), got shape {arr.shape}")
-    n_from_length(arr.shape[0])
-    if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} contains NaN or infinite entries; pass finite outputs")
-    return arr
-
-
-def dual_bound(y: object, v: object, zeta: float, count_empty: bool = True) -> tuple[float, float]:
-    """Proven lower bound on the optimum from any y: (bound, scale), bound = ŷ·v − ζ‖ŷ‖₁ with ŷ = y/scale.
-
-    scale = max(1, ‖Dᵀy‖∞ + (2n+4)·eps·‖y‖₁) with D = [Z, O] and ‖Dᵀy‖∞ computed in float64 by the
-    butterflies: each entry of Zᵀy (and of Oᵀy = Σy − (Zy)(N∖S)) is a sum over a tree of depth n
-    (plus one subtraction), so its rounding error is at most (2n+2)·eps·‖y‖₁; the extra 2·eps·‖y‖₁
-    covers rounding in ŷ = y/scale. Hence ‖Dᵀŷ‖∞ ≤ 1 holds exactly, not only in floats. The value
-    is summed with math.fsum and lowered by 4·eps·(Σ|ŷv| + ζ‖ŷ‖₁) for the rounded products.
-
-    With ``count_empty=False`` the constraint on (Zᵀy)(∅) = Σy is an equality; instead of
-    projecting, the bound pays |Σŷ|·(|v(∅)| + ζ), valid because every feasible split has
-    a_∅ = v(∅) + q_∅ (row T = ∅), so Σ_{S≠∅}|a_S| + ‖o‖₁ ≥ ŷ·(v + q) − (Σŷ)·a_∅.
-
-    The value is computed with v and ζ rescaled by a power of two to unit size and scaled back
-    rounding down, so a table near the float limits neither overflows (1e308·ŷ) nor underflows
-    (subnormal products); beyond the largest float the bound is the largest float.
-    """
-    yv = _as_vector(y, "y")
-    vv = _as_vector(v, "v")
-    if yv.shape != vv.shape:
-        raise InputError(f"y has {yv.shape[0]} entries but v has {vv.shape[0]}; both need one per mask")
-    zeta = float(zeta)
-    if not zeta >= 0:
-        raise InputError(f"zeta must be >= 0, got {zeta}")
-    n = n_from_length(yv.shape[0])
-    l1 = math.fsum(np.abs(yv))
-    zt = np.abs(superset_sum(yv, check_finite=False))
-    if not count_empty:
-        zt[0] = 0.0
-    D = max(float(zt.max()), float(np.abs(or_sum_transpose(yv, check_finite=False)).max()))
-    if not math.isfinite(D):
-        raise InputError("the certificate y is too large: its sums ‖Dᵀy‖ overflow float64")
-    scale = max(1.0, D + (2 * n + 4) * EPS * l1)
-    ys = yv / scale
-    # v and ζ are read at unit scale (times 2^-e): the products and sums then neither overflow nor
-    # underflow, and the value is scaled back by 2^e rounding down (:func:`_ldexp_down`).
-    e = _unit_exponent(max(float(np.abs(vv).max(initial=0.0)), zeta))
-    vs, zs = np.ldexp(vv, -e), math.ldexp(zeta, -e)
-    sy = math.fsum(np.abs(ys))
-    # Entries of v (or ζ) far below max|v| can lose bits when scaled down, each by ≤ TINY/2; and a
-    # product that underflows is off by ≤ TINY/2 absolutely, which the relative 4·eps misses.
-    lost = 0.0
-    if e > 0 and (math.ldexp(zs, e) != zeta or not np.array_equal(np.ldexp(vs, e), vv)):
-        lost = (sy + 1) * TINY
-    prods = ys * vs
-    zterm = zs * sy
-    under = np.count_nonzero((np.abs(prods) < sys.float_info.min) & (ys != 0) & (vs != 0))
-    under += int(abs(zterm) < sys.float_info.min and zs != 0 and sy != 0)
-    value = math.fsum(prods) - zterm
-    value -= 4 * EPS * (math.fsum(np.abs(prods)) + zterm) + under * TINY + lost
-    if not count_empty:
-        s = math.fsum(ys)
-        value -= abs(s) * (abs(vs[0]) + zs) * (1 + 4 * EPS)
-    return _ldexp_down(value, e), scale
-
-
-def _unit_exponent(big: float) -> int:
-    """e with max|v|·2^-e near 1 (0 when ``big`` is 0 or within UNIT_RANGE): the power of two by
-    which tables are read at unit scale. Exact in floats unless something under- or overflows."""
-    if big == 0 or UNIT_RANGE[0] <= big <= UNIT_RANGE[1]:
-        return 0
-    return round(math.log2(big))
-
-
-def _ldexp_down(x: float, e: int) -> float:
-    """A float ≤ x·2^e, equal to it when that is representable: a lower bound stays one after
-    scaling back (a subnormal result is rounded down; beyond the largest float, the largest float,
-    or −inf below the most negative)."""
-    if e == 0:
-        return x
-    try:
-        r = math.ldexp(x, e)
-    except OverflowError:
-        return sys.float_info.max if x > 0 else -math.inf
-    if math.isinf(r):
-        return sys.float_info.max if x > 0 else -math.inf
-    return r if math.ldexp(r, -e) <= x else math.nextafter(r, -math.inf)
-
-
-def gap_scale(objective: float, v: np.ndarray) -> float:
-    """What a gap is measured against: |objective|, or 1e-2·max|v| where the objective is smaller
-    (an objective of ~0 is judged absolutely, at the table's own scale). A fixed floor such as
-    max(1, |objective|) would call a 0.4% gap optimal on a table whose values are ~1e-6. The floor,
-    the smallest normal float, only keeps it positive: a table of 1e-305 is judged relatively too."""
-    return max(abs(objective), 1e-2 * float(np.abs(v).max(initial=0.0)), sys.float_info.min)
-
-
-def _certificate(y: np.ndarray, v: np.ndarray, zeta: float, count_empty: bool) -> tuple[np.ndarray, float]:
-    """y scaled so that :func:`dual_bound` accepts it as is (scale 1), and its bound.
-
-    Scaling once by the scale of :func:`dual_bound` leaves the rounding allowance just above 1, so
-    the scaled y is shrunk by a further 1e-12 until a re-check needs no scaling.
-    """
-    ys = np.asarray(y, dtype=np.float64)
-    for _ in range(4):
-        bound, scale = dual_bound(ys, v, zeta, count_empty)
-        if scale == 1.0:
-            return ys, bound
-        ys = ys / (scale * (1 + 1e-12))
-    return ys, dual_bound(ys, v, zeta, count_empty)[0]
-
-
-# ---------------------------------------------------------------------------------------------
-# tables near the float limits
-
-
-def _overflow_error(v: np.ndarray, why: str) -> InputError:
-    """The refusal for a table whose split does not fit in float64, with the rescaling that fixes it."""
-    big = float(np.abs(v).max(initial=0.0))
-    k = math.frexp(big)[1] if big > 0 else 0
-    return InputError(
-        f"this table (max|v| = {big:.4g}) cannot be split in float64: {why} (largest float "
-        f"{sys.float_info.max:.4g}); rescale the outputs by a power of two, e.g. numpy.ldexp(values, -{k}) "
-        f"(exact: a power of two changes no mantissa bit), and read the interactions in units of 2^{k}"
-    )
-
-
-def _size(l1: float, e: int) -> str:
-    """l1·2^e as a power of ten, for messages (the product itself may not be a float)."""
-    return f"10^{math.log10(l1) + e * math.log10(2.0):.1f}" if 0 < l1 < math.inf else f"{l1:g}"
-
-
-# ---------------------------------------------------------------------------------------------
-# making the primal exactly feasible
-
-
-def _rounding(a: np.ndarray, o: np.ndarray, v: np.ndarray) -> float:
-    """The rounding level of the check Za + Oo − v (n-stage butterflies) for this split."""
-    return 4 * (n_from_length(v.shape[0]) + 2) * EPS * (primal_objective(a, o) + float(np.abs(v).max()))
-
-
-def _snap(x: np.ndarray, unit: float) -> np.ndarray:
-    """x rounded to multiples of ``unit`` (a power of two): exact sums for dyadic data."""
-    return np.round(x / unit) * unit
-
-
-def _finish_primal(a: np.ndarray, o: np.ndarray, v: np.ndarray, zeta: float,
-                   count_empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Among a few exact re-checks of the solver's (a, o), the cheapest feasible one.
-
-    Candidates: as returned; with LP noise (|x| ≤ 1e-12·max|x|) set to 0; snapped to a dyadic grid
-    (exact for integer-like tables, where ζ = 0 needs exact sums); and, if none of them passes,
-    the repair a = M(v + clip(q, ±(ζ − δ)) − Oo), which meets the box up to rounding δ.
-    """
-    o = o.copy()
-    o[0] = 0.0
-    scale = max(float(np.abs(v).max()), zeta, float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)), TINY)
-    big = max(float(np.abs(a).max(initial=0.0)), float(np.abs(o).max(initial=0.0)))
-    clean_a = np.where(np.abs(a) <= 1e-12 * big, 0.0, a)
-    clean_o = np.where(np.abs(o) <= 1e-12 * big, 0.0, o)
-    unit = math.ldexp(1.0, max(math.floor(math.log2(scale)) - 40, -1074))  # ≥ the smallest subnormal
-    cands = [(a, o), (clean_a, clean_o), (_snap(clean_a, unit), _snap(clean_o, unit))]
-    best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray] | None = None
-    for ca, co in cands:
-        q = residual(ca, co, v)
-        viol = box_violation(q, zeta)
-        obj = primal_objective(ca, co, count_empty)
-        key = (viol, obj)
-        if best is None or key < best[:2]:
-            best = (viol, obj, ca, co, q)
-    assert best is not None
-    if best[0] == 0.0:
-        return best[2], best[3], best[4]
-    # Repair: solve Za = v + q' − Oo exactly for a clipped q' just inside the box; the margin δ
-    # absorbs the rounding of M and Z (each an n-stage tree), doubled until the check passes.
-    ca, co = best[2], best[3]
-    q = best[4]
-    delta = _rounding(ca, co, v)
-    oo = or_sum(co, check_finite=False)
-    for _ in range(12):
-        margin = min(delta, zeta)
-        target = np.clip(q, -(zeta - margin), zeta - margin)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflowed repair fails its check
-            ra = mobius(v + target - oo, check_finite=False)
-        # M of a nearly-sparse table leaves rounding noise on every atom: drop it when the
-        # re-check still passes, so that the support stays the solver's
-        rbig = float(np.abs(ra).max(initial=0.0))
-        for cand in (np.where(np.abs(ra) <= 1e-12 * rbig, 0.0, ra), ra):
-            rq = residual(cand, co, v)
-            viol = box_violation(rq, zeta)
-            if viol == 0.0:
-                break
-        ra = cand
-        if viol < best[0] or (viol == best[0] and primal_objective(ra, co, count_empty) < best[1]):
-            best = (viol, primal_objective(ra, co, count_empty), ra, co, rq)
-        if viol == 0.0 or margin >= zeta:
-            break
-        delta *= 4
-    return best[2], best[3], best[4]
+# judging a finished split against the certificate
 
 
 def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndarray, zeta: float, bound: float,
@@ -356,29 +159,12 @@ def _assess(status: str, a: np.ndarray, o: np.ndarray, q: np.ndarray, v: np.ndar
     if status == "optimal" and not within:
         status = "not_converged"
     elif status in ("not_converged", "round_limit") and within and (
-            viol == 0.0 or zeta <= _rounding(a, o, v) and viol <= _rounding(a, o, v)):
+            viol == 0.0 or zeta <= rounding_level(a, o, v) and viol <= rounding_level(a, o, v)):
         # e.g. ζ = 0: the master met its rows only to 1e-12 and the exact finish did better, or
         # (ζ below the rounding of the check itself, non-dyadic data) as close as floats allow,
         # which is what the factored route reports as optimal too (see ExactSolution.violation)
         status = "optimal"
     return objective, viol, status
-
-
-def _single_kind_splits(v: np.ndarray, zeta: float,
-                        count_empty: bool) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The all-AND split (a = M v) and the all-OR split (o = I_or(v), its constant in a_∅), made
-    exact by :func:`_finish_primal`: O(n·2^n) fallbacks for a run that stopped early. On dense
-    tables they can beat an unfinished generation by far (measured, n = 14: L1 189 all-OR
-    against 585 from generation at 60 s; the certified bound was near 20)."""
-    N = v.shape[0]
-    or_ = or_interactions(v, check_finite=False)
-    a_or = np.zeros(N)
-    a_or[0] = or_[0]
-    and_ = mobius(v, check_finite=False)
-    # near the float limits a single-kind split may overflow where the solver's did not: none then
-    splits = {"+all-and": (and_, np.zeros(N)), "+all-or": (a_or, or_)}
-    return {name: _finish_primal(a, o, v, zeta, count_empty) for name, (a, o) in splits.items()
-            if np.isfinite(a).all() and np.isfinite(o).all() and math.isfinite(primal_objective(a, o))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +216,7 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     best = None
     for threshold in POLISH_THRESHOLDS:
         a, o = polish(v, zeta_solve, res, threshold=threshold, max_rows=1000 if late else 4000)
-        fa, fo, fq = _finish_primal(a, o, v, zeta, count_empty)
+        fa, fo, fq = finish_primal(a, o, v, zeta, count_empty)
         key = (box_violation(fq, zeta) > 0.0, primal_objective(fa, fo, count_empty))
         if best is None or key < best[0]:
             best = key, fa, fo, fq
@@ -451,7 +237,7 @@ def _solve_ipm_route(v: np.ndarray, zeta_solve: float, zeta: float, count_empty:
     seed = Seed(masks, np.where(res.q[masks] < 0, -1, 1), atoms, np.where(x[atoms] < 0, -1, 1))
     ga, go, gy, its, _, gstatus = generate(v, zeta_solve, zeta, count_empty, device, deadline, progress,
                                            max_rounds, bound_fn, seed=seed)
-    ga, go, gq = _finish_primal(ga, go, v, zeta, count_empty)
+    ga, go, gq = finish_primal(ga, go, v, zeta, count_empty)
     y = gy if bound_fn(gy) > res.bound else res.y
     key = (box_violation(gq, zeta), primal_objective(ga, go, count_empty))
     if key <= (box_violation(fq, zeta), objective):  # fewer violations, then lower L1
@@ -484,7 +270,7 @@ def _generate_then_ipm(v: np.ndarray, zeta_solve: float, zeta: float, count_empt
     if status == "optimal":
         a, o = ia, io
     else:  # generation's split may be for a wider box of its continuation: compare it made feasible
-        ga, go, _ = _finish_primal(a, o, v, zeta, count_empty)
+        ga, go, _ = finish_primal(a, o, v, zeta, count_empty)
         if primal_objective(ia, io, count_empty) <= primal_objective(ga, go, count_empty):
             a, o = ia, io
     if bound_fn(iy) >= bound_fn(y):
@@ -520,7 +306,7 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
             resolved on the face itself); ``tie_break`` and ``kappa`` of the result say what was done.
     """
     start = time.perf_counter()
-    vv = _as_vector(v, "v")
+    vv = as_vector(v, "v")
     zeta = float(zeta)
     if not (zeta >= 0 and math.isfinite(zeta)):
         raise InputError(f"zeta must be a finite number >= 0, got {zeta}")
@@ -544,11 +330,11 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     # A table far from unit scale is solved scaled by a power of two 2^-e to max|v| ~ 1 (exact in
     # floats, so the split scales back exactly): solver tolerances are absolute, and a table of
     # size 1e-6 was solved to 1e-5 relative error. The dual y does not change with the scale.
-    e = _unit_exponent(float(np.abs(vv).max()))
+    e = unit_exponent(float(np.abs(vv).max()))
     vs, zs = np.ldexp(vv, -e), math.ldexp(zeta, -e)
     # Solve for a box shrunk by a hair so that HiGHS's residuals (feasibility tolerance 1e-9, in
     # practice ~1e-12) keep the returned split inside the true box; otherwise the dense repair in
-    # _finish_primal would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
+    # :func:`._finish.finish_primal` would be needed, which spreads rounding over every atom. Costs ≤ margin·‖y‖₁.
     margin = min(0.5 * zs, 1e-9 * zs + 1e-11 * max(1.0, float(np.abs(vs).max())))
     zeta_solve = zs - margin
     def bound_fn(yy: np.ndarray) -> float:
@@ -599,28 +385,28 @@ def solve_exact(v: object, zeta: float, *, count_empty: bool = True, tol: float 
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         a, o = np.ldexp(a, e), np.ldexp(o, e)
         if np.isfinite(a).all() and np.isfinite(o).all():
-            a, o, q = _finish_primal(a, o, vv, zeta, count_empty)
+            a, o, q = finish_primal(a, o, vv, zeta, count_empty)
         else:
             q = np.full(N, math.inf)
-        y_cert, bound = _certificate(y, vv, zeta, count_empty)
+        y_cert, bound = scaled_certificate(y, vv, zeta, count_empty)
         objective, viol, final = _assess(status, a, o, q, vv, zeta, bound, tol, count_empty)
         if first is not None and (viol > 0 or final != "optimal"):
             # the tie-break's split failed its re-check (it should not): the route's split instead
             fa, fo = np.ldexp(first[0], e), np.ldexp(first[1], e)
             if np.isfinite(fa).all() and np.isfinite(fo).all():
-                fa, fo, fq = _finish_primal(fa, fo, vv, zeta, count_empty)
+                fa, fo, fq = finish_primal(fa, fo, vv, zeta, count_empty)
                 f_objective, f_viol, f_final = _assess(status, fa, fo, fq, vv, zeta, bound, tol, count_empty)
                 if (f_viol, f_final != "optimal") < (viol, final != "optimal"):
                     a, o, q, objective, viol, final = fa, fo, fq, f_objective, f_viol, f_final
                     tie_break, kappa = "none: the tie-break's split failed its re-check", None
         if final != "optimal":  # an unfinished run: a single-kind split may still be better
-            for name, (ca, co, cq) in _single_kind_splits(vv, zeta, count_empty).items():
+            for name, (ca, co, cq) in single_kind_splits(vv, zeta, count_empty).items():
                 c_objective, c_viol, c_final = _assess(status, ca, co, cq, vv, zeta, bound, tol, count_empty)
                 if c_viol <= viol and c_objective < objective:
                     a, o, q, objective, viol, final = ca, co, cq, c_objective, c_viol, c_final
                     solver = solver.split("+all-")[0] + name
     if not (np.isfinite(q).all() and math.isfinite(objective)):
-        raise _overflow_error(vv, f"the split found has an L1 norm of about {_size(l1, e)} (every split needs at least "
+        raise overflow_error(vv, f"the split found has an L1 norm of about {power_of_ten(l1, e)} (every split needs at least "
                                   f"{max(bound, 0.0):.4g}), so its interactions or the sums that check them overflow")
     status, gap = final, objective - bound
     support = int(np.count_nonzero(a) + np.count_nonzero(o))

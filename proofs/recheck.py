@@ -9,12 +9,11 @@ rational arithmetic: a float64 is the dyadic rational it denotes, a claim's numb
 decimal it spells, and a float field that the format defines as a rounded quantity is compared
 with that quantity rounded once, exactly (``float(Fraction)``).
 
-It trusts the Python interpreter and its standard library, and the definitions of
-docs/theory.md, docs/claims.md and docs/evidence-format.md. It trusts nothing the bundle states:
-each stated result is recomputed from the bundle's own arrays and compared. Prose and timings
-(``explanation``, ``engines``, ``seconds``) and display-only copies (``relative_epsilon``,
-``weak``) are not read; provenance (model and input fingerprints, ``meta``) cannot be proven from
-a bundle and is not either.
+It trusts the Python interpreter and its standard library, and the definitions of docs/theory.md,
+docs/claims.md and docs/evidence-format.md; nothing the bundle states: each stated result is
+recomputed from the bundle's own arrays and compared. Prose and timings (``explanation``, the
+engines' words, ``seconds``; types checked) are not read, nor provenance (fingerprints, ``meta``),
+which no bundle can prove.
 
 Exit codes, as ``symlogic verify``: 0 every check re-checked; 1 a check failed, the bundle was
 altered, or a claim could not be re-checked here; 2 not a usable bundle.
@@ -30,6 +29,7 @@ import math
 import re
 import struct
 import sys
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -45,6 +45,7 @@ MAX_PQ_CHARS = 2470                  # the longest "p/q" symlogic writes (2^4096
 MAX_TOL = Fraction(1, 100)           # the loosest tolerance under which "optimal" means anything
 SALIENCE = Fraction(1, 20)           # max_order on a record: |I(S)| >= max|I|/20 (docs/theory.md §3.6)
 STATUSES = ("optimal", "time_limit", "not_converged", "round_limit", "unverified")
+NUM, NULL = (int, float), (type(None),)
 
 
 class Unusable(Exception):
@@ -57,54 +58,74 @@ class Failed(Exception):
 
 @dataclass
 class Check:
+    """One re-checked result: what, whether the bundle's statement reproduced, and what was found."""
+
     name: str
     ok: bool
     detail: str
 
 
-def get(obj, key, kinds, where, optional=False):
-    """``obj[key]`` of one of ``kinds`` (a bool is never a number); None when optional and absent."""
-    if optional and obj.get(key) is None:
-        return None
-    x = obj.get(key)
-    if key not in obj or not isinstance(x, kinds) or (isinstance(x, bool) and bool not in kinds):
-        raise Failed(f"{where}.{key} is missing or not of type {'/'.join(k.__name__ for k in kinds)}")
-    return x
-
-
-NUM = (int, float)
-
-
 def number(x):
     return isinstance(x, NUM) and not isinstance(x, bool)
+
+
+def typed(obj, where, spec, error=Failed):
+    """``obj`` when it is a JSON object whose keys have the types of ``spec`` (key → tuple of types;
+    "key?" may be absent; NULL among the types admits null; a bool is never a number); else ``error``."""
+    if not isinstance(obj, dict):
+        raise error(f"{where} must be an object")
+    for key, kinds in spec.items():
+        name, x = key.rstrip("?"), obj.get(key.rstrip("?"))
+        if name not in obj and name == key:
+            raise error(f"{where}.{name} is missing")
+        if name in obj and (not isinstance(x, kinds) or isinstance(x, bool) and int in kinds and bool not in kinds):
+            raise error(f"{where}.{name} must be {' or '.join('null' if k in NULL else k.__name__ for k in kinds)}, "
+                        f"not {type(x).__name__}")
+    return obj
 
 # ==== 2. reading the zip: sizes from the directory first, then hashes, then arrays =================
 
 
-def _member(zf, info, limit):
+def _member(zf, info):
     with zf.open(info) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
+        data = fh.read(info.file_size + 1)
+    if len(data) > info.file_size:
         raise Failed(f"member {info.filename} is larger than its directory entry says")
     return data
 
 
-def _manifest(data):
-    def no_constant(text):
-        raise ValueError(f"{text} is not a JSON number")
+def _finite(text):
+    if not math.isfinite(x := float(text)):  # NaN, Infinity, 1e999
+        raise ValueError(f"number {text[:40]} is beyond float64")
+    return x
 
-    def finite(text):
-        x = float(text)
-        if not math.isfinite(x):
-            raise ValueError(f"number {text[:40]} is beyond float64")
-        return x
+
+def read_manifest(data):
+    """(manifest, members, n, names): JSON within float64, format and version, the record's n, names
+    and fields, and a members map that names only the arrays of the format."""
     try:
-        m = json.loads(data.decode("utf-8"), parse_float=finite, parse_constant=no_constant)
+        man = json.loads(data.decode("utf-8"), parse_float=_finite, parse_constant=_finite)
     except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, NaN, 1e999, 5,000-digit integers
         raise Unusable(f"manifest.json is not valid JSON within the limits ({exc})") from None
-    if not isinstance(m, dict):
-        raise Unusable("manifest.json must hold a JSON object")
-    return m
+    typed(man, "manifest.json", {}, Unusable)
+    if man.get("format") != FORMAT or type(man.get("format_version")) is not int or man["format_version"] != FORMAT_VERSION:
+        raise Unusable(f"format {man.get('format')!r} version {man.get('format_version')!r} is not "
+                       f"{FORMAT!r} version {FORMAT_VERSION}")
+    rec, members = man.get("record"), man.get("members")
+    if not isinstance(rec, dict) or not isinstance(members, dict) or not all(isinstance(d, str) for d in members.values()):
+        raise Unusable("the manifest lacks record or members")
+    n, names = rec.get("n"), rec.get("names")
+    if type(n) is not int or not 0 <= n <= MAX_N:
+        raise Unusable(f"record.n = {n!r} is outside 0 … {MAX_N}")
+    if not isinstance(names, list) or not all(isinstance(x, str) and x for x in names) or len(set(names)) != n \
+            or len(names) != n:
+        raise Failed(f"record.names must be {n} distinct non-empty names")
+    typed(rec, "record", {"output": (str,), "model_fingerprint?": (str, *NULL), "input_fingerprint?": (str, *NULL),
+                          "meta?": (dict, *NULL)}, Unusable)
+    unknown = [m for m in members if m not in {f"{a}.npy" for a in ARRAYS}]
+    if unknown:
+        raise Failed(f"unexpected member {unknown[0]!r} in the members map")
+    return man, members, n, names
 
 
 def read_npy(data, size, name):
@@ -130,59 +151,36 @@ def read_npy(data, size, name):
 
 def read_bundle(path):
     """(manifest, arrays, n, names) after the checks of evidence-format.md: directory within limits
-    before anything is decompressed, format and version, record n and names, members map complete
-    (no extra, missing or duplicate names), each member's SHA-256, and record.values_sha256."""
+    before anything is decompressed, the manifest (``read_manifest``), members map complete (no extra,
+    missing or duplicate names), each member's SHA-256, and record.values_sha256."""
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise Unusable(f"{path}: not a zip file ({exc})") from None
     with zf:
-        infos = zf.infolist()
-        names = [i.filename for i in infos]
-        if len(names) != len(set(names)):
+        infos = {i.filename: i for i in zf.infolist()}
+        if len(infos) != len(zf.infolist()):
             raise Failed("duplicate member names in the zip")
-        if len(infos) > MAX_MEMBERS or "manifest.json" not in names:
+        if len(infos) > MAX_MEMBERS or "manifest.json" not in infos:
             raise Unusable(f"{path}: not a symlogic evidence bundle (no manifest.json, or {len(infos)} members)")
-        by_name = {i.filename: i for i in infos}
-        for i in infos:
+        for i in infos.values():
             if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise Unusable(f"member {i.filename} uses compression method {i.compress_type}")
             if i.file_size > MAX_RATIO * max(i.compress_size, 1) + NPY_ROOM:
                 raise Unusable(f"member {i.filename} claims {i.file_size} bytes from {i.compress_size}: a zip bomb")
-        if sum(i.file_size for i in infos) > MAX_BYTES or by_name["manifest.json"].file_size > MAX_MANIFEST:
+        if sum(i.file_size for i in infos.values()) > MAX_BYTES or infos["manifest.json"].file_size > MAX_MANIFEST:
             raise Unusable(f"{path}: members beyond the size limits")
         try:
-            man = _manifest(_member(zf, by_name["manifest.json"], by_name["manifest.json"].file_size))
-            if man.get("format") != FORMAT or type(man.get("format_version")) is not int \
-                    or man["format_version"] != FORMAT_VERSION:
-                raise Unusable(f"format {man.get('format')!r} version {man.get('format_version')!r} is not "
-                               f"{FORMAT!r} version {FORMAT_VERSION}")
-            rec, members = man.get("record"), man.get("members")
-            if not isinstance(rec, dict) or not isinstance(members, dict) \
-                    or not all(isinstance(d, str) for d in members.values()):
-                raise Unusable("the manifest lacks record or members")
-            n = rec.get("n")
-            if type(n) is not int or not 0 <= n <= MAX_N:
-                raise Unusable(f"record.n = {n!r} is outside 0 … {MAX_N}")
-            var = rec.get("names")
-            if not isinstance(var, list) or not all(isinstance(x, str) and x for x in var) \
-                    or len(var) != n or len(set(var)) != n:
-                raise Failed(f"record.names must be {n} distinct non-empty names")
-            for key, kinds in (("output", str), ("model_fingerprint", str), ("input_fingerprint", str), ("meta", dict)):
-                if (key == "output" or rec.get(key) is not None) and not isinstance(rec.get(key), kinds):
-                    raise Unusable(f"record.{key} must be a {kinds.__name__}{'' if key == 'output' else ' or null'}")
-            for name in members:
-                if name not in {f"{a}.npy" for a in ARRAYS}:
-                    raise Failed(f"unexpected member {name!r} in the members map")
-            extra, missing = set(by_name) - set(members) - {"manifest.json"}, set(members) - set(by_name)
+            man, members, n, names = read_manifest(_member(zf, infos["manifest.json"]))
+            extra, missing = set(infos) - set(members) - {"manifest.json"}, set(members) - set(infos)
             if extra or missing:
                 raise Failed(f"members do not match the manifest (unlisted: {sorted(extra)}, missing: {sorted(missing)})")
             size, arrays = 1 << n, {}
             for name in sorted(members):
-                info = by_name[name]
-                if not 8 * size <= info.file_size <= 8 * size + NPY_ROOM:
-                    raise Unusable(f"member {name} is {info.file_size} bytes; 2^{n} float64 values need {8 * size} plus a header")
-                data = _member(zf, info, info.file_size)
+                if not 8 * size <= infos[name].file_size <= 8 * size + NPY_ROOM:
+                    raise Unusable(f"member {name} is {infos[name].file_size} bytes; 2^{n} float64 values need "
+                                   f"{8 * size} plus a header")
+                data = _member(zf, infos[name])
                 if hashlib.sha256(data).hexdigest() != members[name]:
                     raise Failed(f"member {name} was altered (SHA-256 mismatch)")
                 arrays[name[:-4]] = read_npy(data, size, name)
@@ -190,11 +188,15 @@ def read_bundle(path):
             raise Unusable(f"{path}: a member cannot be read ({type(exc).__name__}: {exc})") from None
     if "values" not in arrays:
         raise Failed("the recorded table values.npy is missing")
-    if hashlib.sha256(struct.pack(f"<{size}d", *arrays["values"])).hexdigest() != rec.get("values_sha256"):
+    if table_sha256(arrays["values"]) != man["record"].get("values_sha256"):
         raise Failed("record.values_sha256 is not the SHA-256 of the recorded table")
-    return man, arrays, n, var
+    return man, arrays, n, names
 
-# ==== 3. exact numbers ============================================================================
+
+def table_sha256(values):
+    return hashlib.sha256(struct.pack(f"<{len(values)}d", *values)).hexdigest()
+
+# ==== 3. exact numbers and the one transform =======================================================
 
 
 def pq(x):
@@ -212,7 +214,7 @@ def parse_pq(text, what):
 
 
 def to_float(x):
-    """The nearest float; ±inf beyond float64 (JSON keeps those as null)."""
+    """The nearest float; ±inf beyond float64."""
     try:
         return float(x)
     except OverflowError:
@@ -220,8 +222,13 @@ def to_float(x):
 
 
 def json_float(x):
-    f = to_float(x)
-    return f if math.isfinite(f) else None
+    """The nearest float as JSON stores it: null beyond float64."""
+    return f if math.isfinite(f := to_float(x)) else None
+
+
+def exact(key, x):
+    """A stored exact value: its float under ``key`` and its p/q under ``key``_exact."""
+    return {key: json_float(x), f"{key}_exact": pq(x)}
 
 
 def float_upper(x):
@@ -230,15 +237,12 @@ def float_upper(x):
     return f if not math.isfinite(f) or Fraction(f) >= x else math.nextafter(f, math.inf)
 
 
-def fmt(x):
+def fmt(x, threshold=False):
+    """x as a float, with its exact p/q when the float is not x (always for a non-dyadic threshold)."""
     f = to_float(x)
-    if not math.isfinite(f):
-        return f"{f!r} (beyond float64; exactly {pq(x)})"
-    return repr(f) if Fraction(f) == x else f"{f!r} (exactly {pq(x)})"
-
-
-def fmt_threshold(c):
-    return fmt(c) if c.denominator & (c.denominator - 1) == 0 else f"{to_float(c)!r} (exactly {pq(c)})"
+    if threshold and x.denominator & (x.denominator - 1) or math.isfinite(f) and Fraction(f) != x:
+        return f"{f!r} (exactly {pq(x)})"
+    return repr(f) if math.isfinite(f) else f"{f!r} (beyond float64; exactly {pq(x)})"
 
 
 def common(*seqs):
@@ -253,10 +257,9 @@ def butterfly(x, n, up=True, sign=1):
     the Möbius transform), otherwise Σ_{S⊇T} x(S). Exact on ints; on floats the same operations
     in the same order as any per-bit butterfly, so the same bits."""
     y = list(x)
-    for i in range(n):
-        b = 1 << i
+    for b in (1 << i for i in range(n)):
         for base in range(0, len(y), 2 * b):
-            for t in range(base, base + b):
+            for t in range(base, base + b):  # the pairs (t, t + b): t without the bit, t + b with it
                 if up:
                     y[t + b] += sign * y[t]
                 else:
@@ -264,8 +267,11 @@ def butterfly(x, n, up=True, sign=1):
     return y
 
 
-def popcount(m):
-    return bin(m).count("1")
+def and_or(a, o, n):
+    """Σ_{S⊆T} a_S + Σ_{S∩T≠∅} o_S on every mask T (docs/theory.md §2.4): the OR part is
+    Σ_S o_S − Σ_{S⊆N∖T} o_S, so each part is one zeta transform."""
+    za, zo, full = butterfly(a, n), butterfly(o, n), len(a) - 1
+    return [za[t] + (zo[full] - zo[full ^ t]) for t in range(len(za))]
 
 
 def mask_info(m, names):
@@ -279,31 +285,28 @@ def read_model(d, names, where):
     """A stored logic model's terms [(kind, mask, coefficient)], checked to be in symlogic's one
     canonical form (bias first; AND then OR terms by decreasing |c|, ties by mask; no zero, repeated
     or one-variable OR terms) with the three forms of each coefficient equal and its variables named."""
-    if not isinstance(d, dict) or d.get("names") != names or not isinstance(d.get("terms"), list):
-        raise Failed(f"{where}: names differ from the record's, or no term list")
-    if "meta" in d and not isinstance(d["meta"], dict):
-        raise Failed(f"{where}.meta must be an object")
+    typed(d, where, {"names": (list,), "terms": (list,), "meta?": (dict,)})
+    if d["names"] != names:
+        raise Failed(f"{where}: names differ from the record's")
     terms = []
     for i, t in enumerate(d["terms"]):
         w = f"{where}.terms[{i}]"
-        if not isinstance(t, dict):
-            raise Failed(f"{w} must be an object")
-        kind, mask, hexed = get(t, "kind", (str,), w), get(t, "mask", (int,), w), get(t, "coefficient_hex", (str,), w)
+        typed(t, w, {"kind": (str,), "mask": (int,), "coefficient_hex": (str,), "coefficient": NUM})
+        kind, mask = t["kind"], t["mask"]
         try:
-            c = float.fromhex(hexed) if len(hexed) <= 64 else math.nan
+            c = float.fromhex(t["coefficient_hex"]) if len(t["coefficient_hex"]) <= 64 else math.nan
         except (ValueError, OverflowError):
             c = math.nan
-        if not math.isfinite(c) or get(t, "coefficient", NUM, w) != c or t.get("coefficient_exact") != pq(Fraction(c)):
+        if not math.isfinite(c) or t["coefficient"] != c or t.get("coefficient_exact") != pq(Fraction(c)):
             raise Failed(f"{w}: coefficient, coefficient_hex and coefficient_exact are not one float64")
         if kind not in ("bias", "and", "or") or not 0 <= mask < 1 << len(names) or (kind == "bias") != (mask == 0):
             raise Failed(f"{w}: kind {kind!r} with mask {mask} is not a term over {len(names)} variables")
         if t.get("variables") != mask_info(mask, names)["present"]:
             raise Failed(f"{w}.variables do not name the bits of mask {mask}")
         terms.append((kind, mask, c))
-    rank = {"bias": 0, "and": 1, "or": 2}
-    keys = [(rank[k], -abs(c), m) for k, m, c in terms]
+    keys = [(("bias", "and", "or").index(k), -abs(c), m) for k, m, c in terms]
     if not terms or terms[0][0] != "bias" or keys != sorted(set(keys)) or len({(k, m) for k, m, _ in terms}) < len(terms) \
-            or any(c == 0 or k == "or" and popcount(m) == 1 for k, m, c in terms[1:]):
+            or any(c == 0 or k == "or" and m.bit_count() == 1 for k, m, c in terms[1:]):
         raise Failed(f"{where}: the terms are not in symlogic's canonical form (the manifest was altered)")
     return terms
 
@@ -311,16 +314,18 @@ def read_model(d, names, where):
 def model_table(terms, values, n):
     """(D, f·D, v·D): f(T) = bias + Σ_AND c·[S⊆T] + Σ_OR c·[S∩T≠∅] on every mask, exactly
     (docs/theory.md §4.1), with the table v on the same integer scale."""
-    size, full = 1 << n, (1 << n) - 1
     d, (cs, vs) = common([c for _, _, c in terms], values)
-    a, o, bias = [0] * size, [0] * size, 0
+    a, o = [0] * (1 << n), [0] * (1 << n)
     for (kind, mask, _), c in zip(terms, cs):
-        if kind == "bias":
-            bias += c
-        else:
-            (a if kind == "and" else o)[mask] += c
-    za, zo = butterfly(a, n), butterfly(o, n)
-    return d, [bias + za[t] + zo[full] - zo[full ^ t] for t in range(size)], vs
+        (o if kind == "or" else a)[mask] += c  # the bias is the AND term of the empty set
+    return d, and_or(a, o, n), vs
+
+
+def max_error(terms, values, n):
+    """(max_T |f(T) − v(T)| exactly, |f − v|·D on every mask)."""
+    d, f, v = model_table(terms, values, n)
+    err = [abs(x - y) for x, y in zip(f, v)]
+    return Fraction(max(err), d), err
 
 
 def model_sha256(names, terms):
@@ -335,41 +340,32 @@ def check_extraction(ex, arrays, n, names, lm):
     rationals: (a) universal matching Σ_{S⊆T} a_S + Σ_{S∩T≠∅} o_S = v(T) + q(T) on every mask and
     |Σ… − v(T)| ≤ ζ, each up to symlogic's rounding tolerance 64·n·2^-52·(max|v| + ‖a‖₁ + ‖o‖₁)
     (the arrays are float64 sums, so an exact identity cannot be asked); (b) the stored objective
-    is Σ|a| + Σ|o| within 1e-9 relative; (c) the dual bound of certificate.npy, y scaled by the
-    exact max(1, ‖Dᵀy‖∞) into dual feasibility, is ≥ the stored lower bound, the gap over it is
-    within the stored gap, and gap = objective − lower_bound; (d) "optimal" holds at the stated
-    tolerance; (e) a model that says it is the salient concepts of this split is. Derived fields
-    (zeta, max_abs_q, matching_error, nonzero counts) must be what their float formulas give."""
-    out = []
-    if not isinstance(ex, dict):
-        raise Failed("manifest.extraction must be an object or null")
-    method = get(ex, "method", (str,), "extraction")
-    qb, obj = get(ex, "q_bound", NUM, "extraction"), get(ex, "objective", NUM, "extraction")
-    lb, gap = get(ex, "lower_bound", NUM, "extraction", True), get(ex, "gap", NUM, "extraction", True)
-    count_empty = ex.get("count_empty", True)
-    if not isinstance(count_empty, bool):
-        raise Failed("extraction.count_empty must be true or false")
-    settings = get(ex, "settings", (dict,), "extraction", True) or {}
-    if not 0 < len(method) <= 64 or any(k not in arrays for k in ("and", "or", "q")):
+    is Σ|a| + Σ|o| within 1e-9 relative; (c) the dual bound of certificate.npy (``dual_bound``) is
+    ≥ the stored lower bound, the gap over it is within the stored gap, and gap = objective −
+    lower_bound; (d) "optimal" holds at the stated tolerance; (e) a model that says it is the
+    salient concepts of this split is. Derived fields (zeta, max_abs_q, matching_error, nonzero
+    counts) must be what their float formulas give."""
+    typed(ex, "extraction", {"method": (str,), "q_bound": NUM, "objective": NUM, "lower_bound?": NUM + NULL,
+                             "gap?": NUM + NULL, "count_empty?": (bool,), "settings?": (dict, *NULL)})
+    qb, obj, lb, gap = ex["q_bound"], ex["objective"], ex.get("lower_bound"), ex.get("gap")
+    count_empty, settings = ex.get("count_empty", True), ex.get("settings") or {}
+    if not 0 < len(ex["method"]) <= 64 or any(k not in arrays for k in ("and", "or", "q")):
         raise Failed("the extraction needs a method name and the arrays and.npy, or.npy, q.npy")
     v, a, o, q = arrays["values"], arrays["and"], arrays["or"], arrays["q"]
-    size, full = 1 << n, (1 << n) - 1
     # derived fields: the float formulas symlogic writes them with (noise_box, max, count, butterflies)
     dv = abs(v[-1] - v[0])
     zeta = qb * dv if math.isfinite(dv) else 2.0 * (qb * abs(v[-1] / 2 - v[0] / 2))
-    fa, fo = butterfly(a, n), butterfly([0.0] + o[1:], n)
-    match_f = max(abs(fa[t] + (fo[full] - fo[full ^ t]) - v[t] - q[t]) for t in range(size))
-    derived = {"zeta": zeta, "max_abs_q": max(abs(x) for x in q), "matching_error": match_f,
+    derived = {"zeta": zeta, "max_abs_q": max(abs(x) for x in q),
+               "matching_error": max(abs(r - x - y) for r, x, y in zip(and_or(a, [0.0] + o[1:], n), v, q)),
                "nonzero_and": sum(x != 0 for x in a), "nonzero_or": sum(x != 0 for x in o)}
     bad = [k for k, x in derived.items() if ex.get(k) != x or isinstance(ex.get(k), bool)]
-    out.append(Check("extraction fields", not bad, "zeta, max_abs_q, matching_error, nonzero counts are what the "
-                     "arrays give" if not bad else f"NOT what the arrays give: {', '.join(bad)}"))
+    out = [Check("extraction fields", not bad, "zeta, max_abs_q, matching_error, nonzero counts are what the "
+                 "arrays give" if not bad else f"NOT what the arrays give: {', '.join(bad)}")]
     # (a) universal matching, exactly, with symlogic's rounding tolerance
     d, (V, A, O, Q) = common(v, a, o, q)
-    zA, zO = butterfly(A, n), butterfly([0] + O[1:], n)
-    recon = [zA[t] + zO[full] - zO[full ^ t] for t in range(size)]
-    worst = Fraction(max(abs(recon[t] - V[t] - Q[t]) for t in range(size)), d)
-    excess = Fraction(max(abs(recon[t] - V[t]) for t in range(size)), d) - Fraction(zeta)
+    recon = and_or(A, [0] + O[1:], n)
+    worst = Fraction(max(abs(r - x - y) for r, x, y in zip(recon, V, Q)), d)
+    excess = Fraction(max(abs(r - x) for r, x in zip(recon, V)), d) - Fraction(zeta)
     tol = 64 * n * Fraction(1, 2**52) * Fraction(max(abs(x) for x in V) + sum(map(abs, A)) + sum(map(abs, O)), d)
     out.append(Check("universal matching", worst <= tol and excess <= tol,
                      f"max |Σ interactions − (v + q)| = {float(worst):.3g}, max |Σ interactions − v| − ζ = "
@@ -390,8 +386,7 @@ def check_extraction(ex, arrays, n, names, lm):
             out.append(Check("status", False, f"unknown solver status {status!r}"))
         elif status == "optimal":
             scale = max(l1, Fraction(max(abs(x) for x in V), 100 * d), Fraction(2) ** -1022)
-            ok = isinstance(tol_s, NUM) and not isinstance(tol_s, bool) and 0 <= tol_s <= MAX_TOL \
-                and l1 - bound <= Fraction(tol_s) * scale
+            ok = number(tol_s) and 0 <= tol_s <= MAX_TOL and l1 - bound <= Fraction(tol_s) * scale
             out.append(Check("status", ok, f"'optimal' at tol {tol_s!r}: certified gap {float(l1 - bound):.3g}, "
                              f"tol·scale = {float(Fraction(tol_s) * scale) if ok else '?'}"))
         else:
@@ -430,19 +425,17 @@ def check_model_source(lm, a, o, names):
     if not str(meta.get("source", "")).startswith("extract("):
         return None
     tau, top_k, refit = meta.get("tau", 0.05), meta.get("top_k"), meta.get("refit")
-    if top_k is not None and (type(top_k) is not int or top_k < 0) or \
-            top_k is None and (not isinstance(tau, NUM) or isinstance(tau, bool) or not 0 <= tau <= 1):
+    if top_k is not None and (type(top_k) is not int or top_k < 0) or top_k is None and not (number(tau) and 0 <= tau <= 1):
         return Check("model source", False, f"unusable τ = {tau!r} or top_k = {top_k!r}")
     cut = 0.0 if top_k is not None else tau * max([abs(x) for x in a[1:] + o[1:]], default=0.0)
     cands = sorted((-abs(x), kind, m, x) for kind, arr in (("and", a), ("or", o))
                    for m, x in enumerate(arr) if m and x != 0 and abs(x) >= cut)[:top_k]
     merged = {}
     for _, kind, m, x in cands:
-        kind = "and" if popcount(m) == 1 else kind
-        merged[(kind, m)] = merged.get((kind, m), Fraction(0)) + Fraction(x)
-    rank = {"and": 1, "or": 2}
+        key = ("and" if m.bit_count() == 1 else kind, m)
+        merged[key] = merged.get(key, Fraction(0)) + Fraction(x)
     want = [("bias", 0, a[0])] + sorted(((k, m, float(c)) for (k, m), c in merged.items() if c != 0),
-                                        key=lambda t: (rank[t[0]], -abs(t[2]), t[1]))
+                                        key=lambda t: (t[0] == "or", -abs(t[2]), t[1]))
     have = [(t["kind"], t["mask"], float.fromhex(t["coefficient_hex"])) for t in lm["terms"]]
     same = have == want if refit is None else {t[:2] for t in have[1:]} <= {t[:2] for t in want[1:]}
     return Check("model source", same, f"{'is' if same else 'is NOT'} the salient concepts of the extraction at "
@@ -451,50 +444,36 @@ def check_model_source(lm, a, o, names):
 # ==== 6. the ε verdict and the front ==============================================================
 
 
-def errors(terms, values, n):
-    """(|f(T) − v(T)| for every mask as integers over D, D)."""
-    d, f, v = model_table(terms, values, n)
-    return [abs(x - y) for x, y in zip(f, v)], d
-
-
 def check_verdict(vd, terms, values, n, names):
     """The ε-equivalence (docs/theory.md §4.2): max_T |f(T) − v(T)| ≤ ε over all 2^n masks, with f
     evaluated exactly from the exact coefficients; the stated fields reproduced: holds, status,
     ε (epsilon_exact rounded up), max_error_exact and its float rounded up, a max_error_mask where
     the max is reached, no violation or counterexample, the support, the 2^|support| rows, the
     engines' words, the model and record SHA-256s and the output range. Returns (check, ε or None)."""
-    if not isinstance(vd, dict):
-        raise Failed("manifest.verdict must be an object")
-    err, d = errors(terms, values, n)
-    top = max(err)
-    big = Fraction(top, d)
-    eps = parse_pq(vd["epsilon_exact"], "verdict.epsilon_exact") if "epsilon_exact" in vd \
-        else Fraction(get(vd, "epsilon", NUM, "verdict"))
+    typed(vd, "verdict", {"seconds?": NUM, "engine_seconds?": (dict,), "relative_epsilon?": NUM + NULL,
+                          "weak?": (bool,), "explanation?": (str,), **({} if "epsilon_exact" in vd else {"epsilon": NUM})})
+    big, err = max_error(terms, values, n)
+    eps = parse_pq(vd["epsilon_exact"], "verdict.epsilon_exact") if "epsilon_exact" in vd else Fraction(vd["epsilon"])
     support = sorted({i for _, m, _ in terms for i in range(n) if m >> i & 1})
-    engines = vd.get("engines")
+    engines, mask = vd.get("engines"), vd.get("max_error_mask")
     if isinstance(engines, list):
         engines = {e.get("name"): e.get("detail") for e in engines if isinstance(e, dict)}
-    mask = vd.get("max_error_mask")
     want = {"holds": True, "epsilon": float_upper(eps), "max_error": float_upper(big), "max_error_exact": pq(big),
             "counterexample": None, "violations": 0, "support": support, "rows_checked": 1 << len(support)}
     bad = [k for k, x in want.items() if vd.get(k, None if k == "counterexample" else "absent") != x
            or isinstance(vd.get(k), bool) != isinstance(x, bool)]
-    bad += [] if eps >= 0 and big <= eps else ["max error ≤ ε"]
-    bad += [] if type(mask) is int and 0 <= mask < len(err) and err[mask] == top else ["max_error_mask"]
-    bad += [] if engines == {"z3": "unsat", "exact": "holds"} else ["engines"]
-    bad += [] if vd.get("status", "holds") == "holds" else ["status"]
-    bad += [] if all(type(i) is int for i in vd.get("support", [])) else ["support"]
-    bad += [] if number(vd.get("seconds", 0.0)) and isinstance(vd.get("engine_seconds", {}), dict) and all(
-        number(x) for x in vd.get("engine_seconds", {}).values()) else ["timings"]
-    bad += [] if vd.get("relative_epsilon") is None or number(vd["relative_epsilon"]) else ["relative_epsilon"]
-    bad += [] if isinstance(vd.get("weak", False), bool) and isinstance(vd.get("explanation", ""), str) else ["types"]
-    for key, x in (("model_sha256", model_sha256(names, terms)),
-                   ("record_sha256", hashlib.sha256(struct.pack(f"<{len(values)}d", *values)).hexdigest()),
-                   ("output_range", float_upper(Fraction(max(values)) - Fraction(min(values))))):
-        bad += [key] if key in vd and vd[key] != x and not (key == "output_range" and vd[key] is None) else []
-    ok = not bad
-    return Check("ε-equivalence", ok, f"max |f − v| over all {len(err)} masks is {pq(big)} = {float(big):.6g} "
-                 f"{'≤' if big <= eps else '>'} ε = {pq(eps)}" + ("" if ok else f"; NOT reproduced: {', '.join(bad)}")), \
+    stated = {"model_sha256": model_sha256(names, terms), "record_sha256": table_sha256(values),  # when stated
+              "output_range": float_upper(Fraction(max(values)) - Fraction(min(values)))}
+    for what, ok in (("max error ≤ ε", eps >= 0 and big <= eps),
+                     ("max_error_mask", type(mask) is int and 0 <= mask < len(err) and err[mask] == max(err)),
+                     ("engines", engines == {"z3": "unsat", "exact": "holds"}),
+                     ("status", vd.get("status", "holds") == "holds"),
+                     ("support", all(type(i) is int for i in vd.get("support", []))),
+                     ("engine_seconds", all(number(x) for x in vd.get("engine_seconds", {}).values())),
+                     *((k, vd.get(k, x) == x or k == "output_range" and vd[k] is None) for k, x in stated.items())):
+        bad += [] if ok else [what]
+    detail = f"max |f − v| over all {len(err)} masks is {pq(big)} = {float(big):.6g} {'≤' if big <= eps else '>'} ε = {pq(eps)}"
+    return Check("ε-equivalence", not bad, detail + (f"; NOT reproduced: {', '.join(bad)}" if bad else "")), \
         (eps if big <= eps else None)
 
 
@@ -502,23 +481,16 @@ def check_front(front, values, n, names):
     """Every point of the size-vs-error front (docs/theory.md §4.6): its model's exact max error over
     all 2^n masks is ≤ its epsilon_exact, epsilon is that bound rounded up, terms is its number of
     concepts, sizes increase and ε strictly decreases; output_range is max v − min v rounded up."""
-    if not isinstance(front, dict) or not isinstance(front.get("points"), list):
-        raise Failed("pareto must be an object with a list of points")
+    typed(front, "pareto", {"points": (list,)})
     bad = [] if front.get("output_range") == float_upper(Fraction(max(values)) - Fraction(min(values))) \
         else ["the output range"]
     prev = None
     for i, p in enumerate(front["points"]):
         w = f"pareto.points[{i}]"
-        if not isinstance(p, dict):
-            raise Failed(f"{w} must be an object")
+        typed(p, w, {"terms": (int,), "epsilon": NUM, "status": (str,), "relative_epsilon?": NUM + NULL})
         terms = read_model(p.get("model"), names, f"{w}.model")
-        k, e = get(p, "terms", (int,), w), get(p, "epsilon", NUM, w)
-        eps = parse_pq(p.get("epsilon_exact"), f"{w}.epsilon_exact")
-        get(p, "status", (str,), w)
-        if p.get("relative_epsilon") is not None:
-            get(p, "relative_epsilon", NUM, w)
-        err, d = errors(terms, values, n)
-        if Fraction(max(err), d) > eps or float_upper(eps) != e or k != len(terms) - 1:
+        k, e, eps = p["terms"], p["epsilon"], parse_pq(p.get("epsilon_exact"), f"{w}.epsilon_exact")
+        if max_error(terms, values, n)[0] > eps or float_upper(eps) != e or k != len(terms) - 1:
             bad.append(f"the {k}-term formula")
         if prev is not None and not (prev[0] < k and prev[1] > e):
             bad.append(f"point {i} does not improve on the one before")
@@ -537,13 +509,15 @@ KEYWORDS = {"present", "absent", "not", "and", "or", "true", "output", "no_effec
 CONCLUSIONS = ("output", "no_effect", "max_order", "interaction")
 SYMBOLS = (("->", "->"), ("=>", "->"), ("→", "->"), (">=", ">="), ("<=", "<="), ("≥", ">="), ("≤", "<="),
            (">", ">"), ("<", "<"), ("&&", "&"), ("||", "|"), ("&", "&"), ("|", "|"), ("∧", "&"), ("∨", "|"),
-           ("!", "!"), ("~", "!"), ("¬", "!"), ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"))
+           ("!", "!"), ("~", "!"), ("¬", "!"), ("(", "("), (")", ")"), (",", ","), ("+", "+"), ("-", "-"), ("/", "/"),
+           ("[", "["), ("]", "]"), ("=", "="))
 IDENT = re.compile(r"[^\W\d][\w.]*")
 NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+CMP = {">=": lambda x, c: x >= c, "<=": lambda x, c: x <= c, ">": lambda x, c: x > c, "<": lambda x, c: x < c}
 
 
 def tokenize(text):
-    """[(kind, text)]: kind "ident", "quoted", "number", "index" (``[k-SII]``), "eof" or the symbol."""
+    """[(kind, text)]: kind "ident", "quoted", "number", "eof" or the canonical symbol."""
     out, i = [], 0
     while i < len(text):
         ch = text[i]
@@ -559,14 +533,8 @@ def tokenize(text):
                 raise ClaimError(f"unclosed or empty quoted name at character {i}")
             out.append(("quoted", "".join(buf)))
             i = j + 1
-        elif ch == "[":
-            j = text.find("]", i)
-            if j < 0:
-                raise ClaimError(f"unclosed '[' at character {i}")
-            out.append(("index", text[i + 1:j].strip()))
-            i = j + 1
         elif m := NUMBER.match(text, i) or IDENT.match(text, i):
-            out.append(("number" if ch.isdigit() or ch == "." else "ident", m.group()))
+            out.append(("number" if m.re is NUMBER else "ident", m.group()))
             i = m.end()
         else:
             sym = next((s for s in SYMBOLS if text.startswith(s[0], i)), None)
@@ -580,15 +548,14 @@ def tokenize(text):
 def decimal(text):
     """The exact value of a number token, refusing more than 800 significant digits or a magnitude
     beyond 1e±400 before any big arithmetic (as symlogic's parser does)."""
-    m = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?", text)
-    digits = (m.group(1) + (m.group(2) or "")).lstrip("0")
+    m = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?", text)
+    digits, exp_digits = (m.group(1) + (m.group(2) or "")).lstrip("0"), (m.group(4) or "").lstrip("0") or "0"
     if not digits:
         return Fraction(0)
-    exp_text = (m.group(3) or "0").lstrip("+")
-    if len(exp_text.lstrip("-").lstrip("0")) > 6:
+    if len(exp_digits) > 6:
         raise ClaimError(f"the exponent of {text[:40]!r} is out of range")
     sig = digits.rstrip("0")
-    exponent = int(exp_text) - len(m.group(2) or "") + len(digits) - len(sig)
+    exponent = (-1 if m.group(3) == "-" else 1) * int(exp_digits) - len(m.group(2) or "") + len(digits) - len(sig)
     if len(sig) > 800 or abs(exponent + len(sig) - 1) > 400:
         raise ClaimError(f"{text[:40]!r} has too many digits or lies beyond 1e±400")
     return Fraction(int(sig) * 10**exponent) if exponent >= 0 else Fraction(int(sig), 10**-exponent)
@@ -597,7 +564,8 @@ def decimal(text):
 class Parser:
     """claim := conclusion | condition ARROW conclusion. Conditions are tuples ("true",),
     ("present", x), ("absent", x), ("not", c), ("and", [c…]), ("or", [c…]); conclusions
-    ("output", op, c), ("no_effect", x, tol), ("max_order", k), ("interaction", index, [x…], op, c)."""
+    ("output", op, c), ("no_effect", x, tol), ("max_order", k) and ("interaction", (index, order),
+    [x…], op, c) with the index's canonical name (a plain ``interaction(…)`` is ("AND", None))."""
 
     def __init__(self, text):
         if len(text) > MAX_CLAIM_CHARS:
@@ -626,14 +594,6 @@ class Parser:
         self.take("eof", "the end of the claim")
         return cond, concl
 
-    def nest(self, sub):
-        self.depth += 1
-        if self.depth > 100:
-            raise ClaimError("the condition nests more than 100 levels deep")
-        out = sub()
-        self.depth -= 1
-        return out
-
     def condition(self, kind="or"):
         sub = (lambda: self.condition("and")) if kind == "or" else self.unary
         args = [sub()]
@@ -643,30 +603,36 @@ class Parser:
         return args[0] if len(args) == 1 else (kind, args)
 
     def unary(self):
-        if self.peek("!") or self.peek("ident", "not"):
-            self.take()
-            return ("not", self.nest(self.unary))
-        if self.peek("("):
-            self.take()
-            inner = self.nest(self.condition)
-            self.take(")", "')'")
-            return inner
         k, t = self.toks[self.i]
-        if k == "ident" and t in ("present", "absent"):
+        if k in ("!", "(") or (k, t) == ("ident", "not"):  # one level deeper: at most 100
             self.take()
-            self.take("(", f"'(' after {t}")
-            x = self.name()
-            self.take(")", "')'")
-            return (t, x)
-        if k == "ident" and t == "true":
+            self.depth += 1
+            if self.depth > 100:
+                raise ClaimError("the condition nests more than 100 levels deep")
+            inner = self.condition() if k == "(" else ("not", self.unary())
+            self.depth -= 1
+            if k == "(":
+                self.take(")", "')'")
+            return inner
+        if k == "ident" and t in ("present", "absent", "true"):
             self.take()
-            return ("true",)
+            return ("true",) if t == "true" else (t, self.args(t, self.name)[0])
         if k == "quoted" or k == "ident" and t not in KEYWORDS:
             x = self.name(bare=True)
             if self.peek("("):
                 raise ClaimError(f"unknown function {x!r}")
             return ("present", x)
         raise ClaimError(f"expected a condition, found {t or 'the end'!r}")
+
+    def args(self, word, *parts):
+        """``(part, part, …)`` after ``word``: the parts read in turn, separated by commas."""
+        self.take("(", f"'(' after {word}")
+        out = [parts[0]()]
+        for part in parts[1:]:
+            self.take(",", f"',' in {word}(…)")
+            out.append(part())
+        self.take(")", f"')' to close {word}(…)")
+        return out
 
     def name(self, bare=False):
         k, t = self.toks[self.i]
@@ -679,8 +645,7 @@ class Parser:
 
     def number(self):
         sign = self.take() if self.peek("+") or self.peek("-") else ""
-        value = decimal(self.take("number", "a number"))
-        value = -value if sign == "-" else value
+        value = decimal(self.take("number", "a number")) * (-1 if sign == "-" else 1)
         if self.peek("/"):
             self.take()
             den = decimal(self.take("number", "a number after '/'"))
@@ -692,11 +657,43 @@ class Parser:
         return value
 
     def compare(self):
-        kind = self.toks[self.i][0]  # the canonical symbol: "≥" is ">="
-        if kind not in (">=", "<=", ">", "<"):
+        op = self.toks[self.i][0]  # the canonical symbol: "≥" is ">="
+        if op not in CMP:
             raise ClaimError("expected a comparison '>=', '<=', '>' or '<'")
         self.take()
-        return kind
+        return op
+
+    def whole(self, what, least):
+        """A whole number of at most 6 digits (leading zeros aside), ≥ ``least``."""
+        k = self.take("number", what)
+        digits = k.lstrip("0") or "0"
+        if not k.isdigit() or len(digits) > 6 or int(digits) < least:
+            raise ClaimError(f"{what} takes a whole number ≥ {least} of at most 6 digits, got {k[:40]!r}")
+        return int(digits)
+
+    def index(self):
+        """``[NAME]`` or ``[NAME, order=k]``: NAME one quoted name or a run of words, numbers, '-' and
+        '+', known by its letters and digits alone (case and accents ignored); order=k where needed."""
+        self.take("[")
+        if self.peek("quoted"):
+            raw = self.take()
+        else:
+            raw = ""
+            while self.toks[self.i][0] in ("ident", "number", "-", "+"):
+                raw += self.take()
+        if (name := INDEX_NAMES.get(name_key(raw))) is None:
+            raise ClaimError(f"unknown interaction index {raw!r}; known: {', '.join(INDICES)}")
+        order = None
+        if self.peek(","):
+            self.take()
+            if self.take("ident", "'order=k'") != "order":
+                raise ClaimError("expected 'order=k' after the index name")
+            self.take("=", "'=' in order=k")
+            order = self.whole("order=k", 1)
+        self.take("]", "']' to close interaction[…]")
+        if (name in ORDERED) != (order is not None):
+            raise ClaimError(f"{name} {'needs' if name in ORDERED else 'takes no'} order=k")
+        return name, order
 
     def conclusion(self, conditioned):
         word = self.take("ident", "a conclusion")
@@ -705,168 +702,201 @@ class Parser:
         if conditioned and word in ("max_order", "interaction"):
             raise ClaimError(f"{word}(…) takes no condition")
         if word == "output":
-            op = self.compare()
-            return ("output", op, self.number())
-        index = None
-        if word == "interaction" and self.peek("index"):  # interaction[NAME] or interaction[NAME, order=k]
-            m = re.fullmatch(r"\s*([^,]+?)\s*(?:,\s*order\s*=\s*([0-9]{1,6})\s*)?", self.take())
-            if m is None:
-                raise ClaimError("an index is written [NAME] or [NAME, order=k]")
-            index = (m.group(1), m.group(2) and int(m.group(2)))
-        self.take("(", f"'(' after {word}")
+            return ("output", self.compare(), self.number())
         if word == "max_order":
-            k = self.take("number", "a whole number k")
-            if not k.isdigit() or len(k.lstrip("0")) > 6:
-                raise ClaimError(f"max_order takes a whole number of at most 6 digits, got {k!r}")
-            self.take(")", "')'")
-            return ("max_order", int(k))
-        xs = [self.name()]
+            return ("max_order", self.args(word, lambda: self.whole("max_order(k)", 0))[0])
         if word == "no_effect":
-            self.take(",", "',' and a tolerance")
-            tol = self.number()
-            self.take(")", "')'")
+            x, tol = self.args(word, self.name, self.number)
             if tol < 0:
                 raise ClaimError("the tolerance of no_effect must be ≥ 0")
-            return ("no_effect", xs[0], tol)
+            return ("no_effect", x, tol)
+        index = self.index() if self.peek("[") else ("AND", None)
+        self.take("(", "'(' after interaction")
+        xs = [self.name()]
         while self.peek(","):
             self.take()
             xs.append(self.name())
         self.take(")", "',' or ')'")
         if len(set(xs)) < len(xs):
             raise ClaimError("a variable appears twice in interaction(…)")
-        op = self.compare()
-        return ("interaction", index, xs, op, self.number())
+        return ("interaction", index, xs, self.compare(), self.number())
 
 
 def cond_names(c):
-    return [c[1]] if c[0] in ("present", "absent") else [x for a in (c[1] if c[0] in ("and", "or") else
-                                                                      [c[1]] if c[0] == "not" else []) for x in cond_names(a)]
+    """The variables a condition names."""
+    return [c[1]] if c[0] in ("present", "absent") else [x for a in sub_conds(c) for x in cond_names(a)]
+
+
+def sub_conds(c):
+    return c[1] if c[0] in ("and", "or") else [c[1]] if c[0] == "not" else []
 
 
 def compile_cond(c, bit):
     """The condition as a function mask → bool."""
-    kind = c[0]
-    if kind == "true":
-        return lambda m: True
-    if kind in ("present", "absent"):
-        b, want = 1 << bit[c[1]], kind == "present"
+    if c[0] in ("present", "absent"):
+        b, want = 1 << bit[c[1]], c[0] == "present"
         return lambda m: bool(m & b) == want
-    if kind == "not":
-        f = compile_cond(c[1], bit)
-        return lambda m: not f(m)
-    fs = [compile_cond(a, bit) for a in c[1]]
-    return (lambda m: all(f(m) for f in fs)) if kind == "and" else (lambda m: any(f(m) for f in fs))
+    fs = [compile_cond(a, bit) for a in sub_conds(c)]
+    return {"true": lambda m: True, "not": lambda m: not fs[0](m), "and": lambda m: all(f(m) for f in fs),
+            "or": lambda m: any(f(m) for f in fs)}[c[0]]
 
-# ==== 8. deciding claims exactly ===================================================================
+# ==== 8. interaction indices, weighted Möbius sums (docs/theory.md §2.6) ===========================
 
-
-def moebius_weights(s, n, order=None):
-    """I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} u(T), the AND (Harsanyi) interaction (docs/theory.md §2.1)."""
-    t = s
-    while True:
-        yield t, (-1) ** (popcount(s) - popcount(t))
-        if t == 0:
-            return
-        t = (t - 1) & s
+#: Canonical name → aliases; a name is known by its letters and digits alone (case and accents ignored).
+INDICES = {"AND": ("Harsanyi", "Möbius", "Moebius"), "OR": (), "SII": ("Shapley interaction", "Shapley interaction index"),
+           "BII": ("Banzhaf interaction", "Banzhaf interaction index"),
+           "k-SII": ("k-Shapley", "k-Shapley values", "n-Shapley values"),
+           "STII": ("Shapley-Taylor", "Shapley-Taylor interaction index"),
+           "FSII": ("Faith-Shap", "Faithful Shapley", "Faithful Shapley interaction index"),
+           "FBII": ("Faith-Banzhaf", "Faithful Banzhaf", "Faithful Banzhaf interaction index"),
+           "Co-Möbius": ("Co-Moebius",)}
+ORDERED = ("k-SII", "STII", "FSII", "FBII")  # the indices that take order=k
 
 
-#: interaction[NAME, order=k](S) = Σ_T w_T·u(T): one generator of (T, w_T) per index name (None: the
-#: plain interaction). A named index without weights here (SII, k-SII, …) is "not re-checked".
-INDEX_WEIGHTS = {None: moebius_weights}
+def name_key(text):
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text).casefold() if ch.isalnum())
 
 
-def index_weights(index, s, n):
-    """(T, w_T) for the index ``index`` ((name, order) or None) at the set S = ``s``."""
-    return INDEX_WEIGHTS[index and index[0]](s, n, index and index[1])
+INDEX_NAMES = {name_key(a): name for name, aliases in INDICES.items() for a in (name, *aliases)}
 
 
-CMP = {">=": lambda x, c: x >= c, "<=": lambda x, c: x <= c, ">": lambda x, c: x > c, "<": lambda x, c: x < c}
-SENSE = {">=": "min", ">": "min", "<=": "max", "<": "max"}
+def bernoulli(m):
+    """B_0 … B_m exactly, B_1 = −1/2: Σ_{j=0}^{d} C(d+1, j)·B_j = 0 for d ≥ 1."""
+    b = [Fraction(1)]
+    for d in range(1, m + 1):
+        b.append(-sum(math.comb(d + 1, j) * b[j] for j in range(d)) / (d + 1))
+    return b
+
+
+def mobius_weight(name, s, u, k, bern):
+    """c(s, u) for u ≥ s: the weight of a dividend m(U), |U| = u, in the index of a set of s
+    variables at order k (docs/theory.md §2.6, its table; d = u − s; ``bern``: B_0 … B_k)."""
+    d, diag = u - s, Fraction(u == s)  # diag = [d = 0], which is [u = 0] at s = 0
+    if name == "AND" or s == 0 and name in ("OR", "Co-Möbius", "k-SII", "FSII"):
+        return diag
+    if name == "OR":
+        return Fraction(-(-1) ** s)  # (−1)^{s+1}
+    if name == "Co-Möbius":
+        return Fraction(1)
+    if name == "SII":
+        return Fraction(1, d + 1)
+    if name == "BII":
+        return Fraction(1, 2**d)
+    if s > k:  # k-SII, STII, FSII, FBII: nothing above the order
+        return Fraction(0)
+    if name == "STII":
+        return diag if s < k else Fraction(1, math.comb(u, k))
+    if name == "k-SII":
+        return sum(math.comb(d + 1, j) * bern[j] for j in range(min(k - s, d) + 1)) / (d + 1)
+    if u <= k:
+        return diag
+    if name == "FSII":
+        return (-1) ** (k - s) * Fraction(s * math.comb(k, s) * math.comb(u - 1, k), (k + s) * math.comb(u + k - 1, k + s))
+    return (-1) ** (k - s) * Fraction(math.comb(d - 1, k - s), 2**d)  # FBII
+
+
+def value_weights(index, s, n):
+    """{(i, j): W(i, j)}: the index (name, order) of a set S of s variables is Σ_T W(|T∩S|, |T∖S|)·v(T),
+    W(i, j) = (−1)^{i+j} Σ_{u=s+j}^{n} (−1)^u c(s, u) C(n−s−j, u−s−j) (docs/theory.md §2.6, the value
+    form), with the order capped at n."""
+    name, order = index
+    k = n if order is None else min(order, n)
+    bern = bernoulli(k)
+    c = {u: mobius_weight(name, s, u, k, bern) for u in range(s, n + 1)}
+    tail = [sum((-1) ** u * c[u] * math.comb(n - s - j, u - s - j) for u in range(s + j, n + 1)) for j in range(n - s + 1)]
+    return {(i, j): (-1) ** (i + j) * tail[j] for j in range(n - s + 1) for i in range(s + 1)}
+
+
+def index_value(index, s, u, n):
+    """Σ_T w_S(T)·u(T) exactly for the set S = ``s`` (a mask): each class (|T∩S|, |T∖S|) summed once."""
+    sums = {}
+    for t, x in enumerate(u):
+        key = ((t & s).bit_count(), (t & ~s).bit_count())
+        sums[key] = sums.get(key, 0) + x
+    weights = value_weights(index, s.bit_count(), n)
+    return sum(weights[key] * x for key, x in sums.items())
+
+
+def margin_factor(index, s, n):
+    """Σ_T |w_S(T)| for |S| = s: |I_f(S) − I_v(S)| ≤ ε·this when |f − v| ≤ ε on every mask (2^s for AND)."""
+    return sum(math.comb(s, i) * math.comb(n - s, j) * abs(w) for (i, j), w in value_weights(index, s, n).items())
+
+# ==== 9. deciding claims exactly ===================================================================
 
 
 def first(masks):
     """The mask with the fewest present variables, ties the smallest integer (docs/claims.md)."""
-    return min(masks, key=lambda m: (popcount(m), m))
+    return min(masks, key=lambda m: (m.bit_count(), m))
 
 
 def decide(concl, cond, u, d, n, names, bit):
     """(status, counterexample, values) of the conclusion on the table u·(1/D), exhaustively over all
     2^n masks, with the fields symlogic states (docs/claims.md, "Status, values and counterexamples")."""
-    kind, size, ok = concl[0], 1 << n, compile_cond(cond, bit)
-    ex = lambda x: Fraction(x, d)  # noqa: E731
+    kind, ok, ex = concl[0], compile_cond(cond, bit), (lambda x: Fraction(x, d))
     if kind == "output":
         _, op, c = concl
-        adm = [t for t in range(size) if ok(t)]
+        adm = [t for t in range(1 << n) if ok(t)]
         if not adm:
             return "holds", None, {}
-        sense = SENSE[op]
-        e = (min if sense == "min" else max)(u[t] for t in adm)
-        values = {f"{sense}_output": json_float(ex(e)), "threshold": json_float(c)}
-        if CMP[op](ex(e), c):
+        sense = "min" if op in (">=", ">") else "max"
+        e = ex((min if sense == "min" else max)(u[t] for t in adm))
+        values = {f"{sense}_output": json_float(e), "threshold": json_float(c)}
+        if CMP[op](e, c):
             return "holds", None, values
         m = first(t for t in adm if not CMP[op](ex(u[t]), c))
-        return "fails", {**mask_info(m, names), "output": json_float(ex(u[m])), "output_exact": pq(ex(u[m])),
-                         "threshold": fmt_threshold(c)}, {**values, "output": json_float(ex(u[m]))}
+        return "fails", {**mask_info(m, names), **exact("output", ex(u[m])), "threshold": fmt(c, True)}, \
+            {**values, "output": json_float(ex(u[m]))}
     if kind == "no_effect":
         _, x, tol = concl
         b = 1 << bit[x]
-        adm = [t for t in range(size) if not t & b and ok(t)]
-        if not adm:
+        diff = {t: ex(u[t | b] - u[t]) for t in range(1 << n) if not t & b and ok(t)}
+        if not diff:
             return "holds", None, {}
-        diff = {t: ex(u[t | b] - u[t]) for t in adm}
         hi, lo = max(diff.values()), min(diff.values())
-        worst = max(hi, -lo)
-        values = {"max_change": json_float(worst), "max_increase": json_float(hi), "max_decrease": json_float(-lo),
+        values = {"max_change": json_float(max(hi, -lo)), "max_increase": json_float(hi), "max_decrease": json_float(-lo),
                   "tol": json_float(tol)}
-        if worst <= tol:
+        if max(hi, -lo) <= tol:
             return "holds", None, values
-        m = first(t for t in adm if abs(diff[t]) > tol)
+        m = first(t for t in diff if abs(diff[t]) > tol)
         v0, v1 = ex(u[m]), ex(u[m | b])
-        return "fails", {**mask_info(m, names), "output": json_float(v0), "output_exact": pq(v0), "mask_with": m | b,
-                         "output_with": json_float(v1), "output_with_exact": pq(v1), "difference": json_float(v1 - v0),
-                         "difference_exact": pq(v1 - v0), "tol": fmt_threshold(tol)}, \
+        return "fails", {**mask_info(m, names), **exact("output", v0), "mask_with": m | b, **exact("output_with", v1),
+                         **exact("difference", v1 - v0), "tol": fmt(tol, True)}, \
             {**values, "output": json_float(v0), "output_with": json_float(v1), "difference": json_float(v1 - v0)}
     if kind == "interaction":
         _, index, xs, op, c = concl
         s = sum(1 << bit[x] for x in xs)
-        value = ex(sum(w * u[t] for t, w in index_weights(index, s, n)))
+        value = ex(index_value(index, s, u, n))
         values = {"interaction": json_float(value), "threshold": json_float(c)}
         if CMP[op](value, c):
             return "holds", None, values
-        return "fails", {**mask_info(s, names), "interaction": json_float(value), "interaction_exact": pq(value),
-                         "threshold": fmt_threshold(c)}, values
-    k = concl[1]  # max_order on a record: the salient AND interactions of the table itself
-    inter = butterfly(u, n, sign=-1)
+        return "fails", {**mask_info(s, names), **exact("interaction", value), "threshold": fmt(c, True)}, values
+    inter = butterfly(u, n, sign=-1)  # max_order on a record: the salient AND interactions of the table
     peak = max((abs(x) for x in inter[1:]), default=0)
     if peak == 0:
         return "holds", None, {"max_salient_order": 0}
     tau = SALIENCE * ex(peak)
-    sal = [s for s in range(1, size) if abs(ex(inter[s])) >= tau]
-    top = max(popcount(s) for s in sal)
+    sal = [s for s in range(1, 1 << n) if abs(ex(inter[s])) >= tau]
+    top = max(s.bit_count() for s in sal)
     values = {"max_salient_order": top, "tau": json_float(tau), "max_abs_interaction": json_float(ex(peak)),
               "salient": len(sal)}
-    if top <= k:
+    if top <= concl[1]:
         return "holds", None, values
-    s = first(t for t in sal if popcount(t) > k)
-    return "fails", {**mask_info(s, names), "order": popcount(s), "interaction": json_float(ex(inter[s])),
-                     "interaction_exact": pq(ex(inter[s])), "tau": fmt(tau)}, \
-        {**values, "interaction": json_float(ex(inter[s]))}
+    s = first(t for t in sal if t.bit_count() > concl[1])
+    return "fails", {**mask_info(s, names), "order": s.bit_count(), **exact("interaction", ex(inter[s])),
+                     "tau": fmt(tau)}, {**values, "interaction": json_float(ex(inter[s]))}
 
 
 def with_margin(concl, eps, n, bit):
     """The conclusion about f that implies the stated one about v when |f − v| ≤ ε on every mask
-    (docs/theory.md §4.5); None when there is none. For an interaction Σ_T w_T·u(T) the margin is
-    ε·Σ|w_T| (2^|S|·ε for the Möbius weights)."""
-    kind = concl[0]
-    toward = lambda op, m: m if op in (">=", ">") else -m  # noqa: E731
+    (docs/theory.md §4.5); None when there is none. An index moves by ε·Σ_T |w_S(T)| (2^|S|·ε for AND)."""
+    kind, toward = concl[0], (lambda op, m: m if op in (">=", ">") else -m)
     if kind == "output":
         return ("output", concl[1], concl[2] + toward(concl[1], eps))
     if kind == "no_effect":
         return None if concl[2] < 2 * eps else ("no_effect", concl[1], concl[2] - 2 * eps)
     if kind == "interaction":
         _, index, xs, op, c = concl
-        total = sum(abs(w) for _, w in index_weights(index, sum(1 << bit[x] for x in xs), n))
-        return ("interaction", index, xs, op, c + toward(op, eps * total))
+        return ("interaction", index, xs, op, c + toward(op, eps * margin_factor(index, len(xs), n)))
     return None
 
 
@@ -875,15 +905,14 @@ def check_claim(c, tables, n, names, eps):
     model claim as symlogic decides it for a bundle (docs/claims.md, "The ε route"): holds through
     the model when f satisfies the claim with margin ε on every mask (route "model + proven ε = …:
     network claim"), else decided on the record. Status, holds, counterexample, values and route
-    must be the stored ones. A kind this file cannot decide is "not re-checked", a failure."""
-    if not isinstance(c, dict) or not isinstance(c.get("claim"), str) or "holds" not in c or "status" not in c:
-        raise Failed("a claim must be an object with its text, holds and status")
-    engines, secs = c.get("engines", []), c.get("seconds", 0.0)
-    if not isinstance(engines, list) or not all(isinstance(e, dict) and isinstance(e.get("name"), str) and e.get(
-            "outcome") in ("holds", "fails", "unknown") and number(e.get("seconds", 0.0)) and isinstance(
-            e.get("detail", ""), str) for e in engines) or not number(secs) or not isinstance(
-            c.get("explanation", ""), str) or c.get("target") not in (None, "record", "model"):
-        raise Failed(f"claim {c['claim'][:80]!r}: malformed target, explanation, engine reports or seconds")
+    must be the stored ones. A claim this file cannot decide is "not re-checked", a failure."""
+    typed(c, "a claim", {"claim": (str,), "holds": (object,), "status": (object,), "engines?": (list,), "seconds?": NUM,
+                         "explanation?": (str,)})
+    for e in c.get("engines", []):
+        typed(e, "an engine report", {"name": (str,), "outcome": (str,), "seconds?": NUM, "detail?": (str,)})
+    if c.get("target") not in (None, "record", "model") or \
+            any(e["outcome"] not in ("holds", "fails", "unknown") for e in c.get("engines", [])):
+        raise Failed(f"claim {c['claim'][:80]!r}: a target or an engine outcome that does not exist")
     text, target = c["claim"], c.get("target") or "record"
     name = f"claim {text!r} on the {target}"
     try:
@@ -894,12 +923,9 @@ def check_claim(c, tables, n, names, eps):
             raise ClaimError(f"unknown variable {unknown[0]!r}" if unknown else "no_effect's condition names its variable")
     except ClaimError as exc:
         return Check(name, False, f"could not be re-checked: {exc}")
-    if concl[0] == "interaction" and concl[1] and concl[1][0] not in INDEX_WEIGHTS:
-        return Check(name, False, f"not re-checked: this checker has no weights for the index {concl[1][0]!r}")
     bit = {x: i for i, x in enumerate(names)}
     (dv, v), (df, f) = tables["record"], tables["model"]
-    route = "record: exhaustive, exact"
-    result = None
+    route, result = "record: exhaustive, exact", None
     if target == "model":
         if eps is None:
             return Check(name, False, "not re-checked: the bundle's ε does not bound the model's error")
@@ -910,18 +936,16 @@ def check_claim(c, tables, n, names, eps):
     status, cex, values = result or decide(concl, cond, v, dv, n, names, bit)
     # Engine reports: a record decision has one, fully determined; a model decision's Z3 words cannot
     # be re-derived without Z3, so only its outcomes are checked against the status.
-    reports = [(e["name"], e["outcome"], e.get("detail")) for e in engines]
-    exhaustive = ("exhaustive", status, f"2^{n} masks, exact")
-    engines_ok = reports[-1:] == [exhaustive] and (target == "model" or len(reports) == 1) if result is None \
-        else reports != [] and all(o == "holds" for _, o, _ in reports)
-    same = (c.get("status"), c.get("holds") is (status == "holds"), c.get("counterexample"), c.get("values", {}),
-            c.get("route"), engines_ok) == (status, True, cex, values, route, True)
+    reports = [(e["name"], e["outcome"], e.get("detail")) for e in c.get("engines", [])]
+    engines_ok = reports[-1:] == [("exhaustive", status, f"2^{n} masks, exact")] and (
+        target == "model" or len(reports) == 1) if result is None else reports and all(r[1] == "holds" for r in reports)
+    same = (c["status"], c["holds"] is (status == "holds"), c.get("counterexample"), c.get("values", {}),
+            c.get("route"), bool(engines_ok)) == (status, True, cex, values, route, True)
     word = "holds" if status == "holds" else f"refuted (counterexample mask {cex['mask']})"
-    return Check(name, same, f"{word}; {'reproduces' if same else 'DIFFERS FROM'} the stored result"
-                 + ("" if same else f" (stored status {c.get('status')!r}, counterexample "
-                                    f"{(c.get('counterexample') or {}).get('mask')!r})"))
+    return Check(name, same, f"{word}; {'reproduces' if same else 'DIFFERS FROM'} the stored result" + (
+        "" if same else f" (stored status {c['status']!r}, counterexample {(c.get('counterexample') or {}).get('mask')!r})"))
 
-# ==== 9. the whole bundle ==========================================================================
+# ==== 10. the whole bundle =========================================================================
 
 
 def guarded(checks, name, run):
@@ -936,7 +960,7 @@ def guarded(checks, name, run):
 
 
 def recheck(path):
-    """(checks, exit code, error): every check of sections 2 to 8 on the bundle at ``path``."""
+    """(checks, exit code, error): every check of sections 2 to 9 on the bundle at ``path``."""
     try:
         man, arrays, n, names = read_bundle(path)
     except Unusable as exc:
@@ -981,13 +1005,12 @@ def main(argv=None):
     if args.json:
         print(json.dumps({"bundle": args.bundle, "ok": code == 0, "exit_code": code, "error": error,
                           "checks": [c.__dict__ for c in checks]}, indent=2, ensure_ascii=False))
-        return code
-    if error:
+    elif error:
         print(f"recheck: error: {error}", file=sys.stderr)
-        return code
-    for c in checks:
-        print(f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}")
-    print("ALL RE-CHECKED" if code == 0 else f"RE-CHECK FAILED: {sum(not c.ok for c in checks)} of {len(checks)} checks")
+    else:
+        for c in checks:
+            print(f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}")
+        print("ALL RE-CHECKED" if code == 0 else f"RE-CHECK FAILED: {sum(not c.ok for c in checks)} of {len(checks)} checks")
     return code
 
 

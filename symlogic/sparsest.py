@@ -44,7 +44,7 @@ MARGIN = 1e-9
 #: Forward selection may run on to this share of ε before pruning back, for at most a quarter more
 #: steps than reaching ε took. By default (``overshoot=None``) only on tables too large for the L1
 #: and reweighted candidates (more than L1_MAX_MASKS masks), where the overshot path pruned is the
-#: second candidate (n = 16: 68 terms with it, 78 without); on smaller tables, since the
+#: second candidate (n = 16: 71 terms with it, 78 without); on smaller tables, since the
 #: reweighted-L1 candidate joined, the longer path no longer won a table of the benchmark and cost
 #: a third of the time (measured).
 OVERSHOOT = 0.7

@@ -318,15 +318,6 @@ def test_one_ulp_claims_known_verdicts(rk, tmp_path):
     assert mine(rk, write(tmp_path / "lie.zip", man, members)) == 1
 
 
-def test_index_claims_are_not_re_checked(rk, built_bundles, tmp_path):
-    """A claim with an interaction index this checker has no weights for is reported, and fails."""
-    man, members = read(built_bundles["no-extraction"])
-    man["claims"][0]["claim"] = "interaction[k-SII, order=2](p, q) >= 0"
-    checks, code, _ = rk.recheck(str(write(tmp_path / "index.zip", man, members)))
-    assert code == 1
-    assert any("not re-checked" in c.detail and "k-SII" in c.detail for c in checks if not c.ok)
-
-
 # ---- 4. reading untrusted bytes ----------------------------------------------------------------
 
 

@@ -68,6 +68,8 @@ _LAZY = {
     "extract_joint": "generalization", "JointExtraction": "generalization",
     "attribute_change": "generalization", "ChangeAttribution": "generalization",
     "explain_many": "study", "Study": "study",
+    # beyond exact enumeration: many candidates screened, a few explained exactly
+    "screen": "screening", "Screening": "screening", "select_variables": "screening", "Selection": "screening",
 }
 
 # The exporters behind LogicModel's convenience methods (lm.to_sympy(), lm.to_latex(), lm.to_networkx(),
@@ -89,6 +91,7 @@ __all__ = [
     "evidence", "Evidence", "RecheckReport", "BundleLimits", "explain",
     "plot_pareto", "plot_image_concepts", "plot_text_concepts", "learn_baseline", "LearnedBaseline",
     "extract_joint", "JointExtraction", "attribute_change", "ChangeAttribution", "explain_many", "Study",
+    "screen", "Screening", "select_variables", "Selection",
     "SymlogicError", "InputError", "ResourceError", "ClaimSyntaxError", "BundleError",
     "__version__",
 ]
@@ -102,6 +105,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     from .figures.overlay import plot_image_concepts, plot_text_concepts
     from .figures.plots import plot_pareto
     from .generalization import ChangeAttribution, JointExtraction, attribute_change, extract_joint
+    from .screening import Screening, Selection, screen, select_variables
     from .study import Study, explain_many
     from .logic import LogicModel, Term
     from .minimax import fit_minimax

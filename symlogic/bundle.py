@@ -85,11 +85,18 @@ def _json_constant(text: str) -> Any:
     raise ValueError(f"{text} is not a JSON number")
 
 
-def _parse_manifest(path: Any, data: bytes) -> dict[str, Any]:
+def strict_json(path: Any, data: bytes, member: str) -> Any:
+    """A JSON member of an untrusted zip, read strictly: UTF-8, finite float64 numbers only (no
+    NaN, no 1e999), Python's limits on integer digits and nesting. Anything else is a BundleError
+    naming ``member`` (evidence bundles and study bundles share this reader)."""
     try:
-        manifest = json.loads(data.decode("utf-8"), parse_float=_json_number, parse_constant=_json_constant)
+        return json.loads(data.decode("utf-8"), parse_float=_json_number, parse_constant=_json_constant)
     except (ValueError, RecursionError) as exc:  # bad UTF-8/JSON, NaN, 1e999, 5,000-digit ints, deep nesting
-        raise _fail(path, f"manifest.json is not valid JSON within symlogic's limits ({exc})") from None
+        raise _fail(path, f"{member} is not valid JSON within symlogic's limits ({exc})") from None
+
+
+def _parse_manifest(path: Any, data: bytes) -> dict[str, Any]:
+    manifest = strict_json(path, data, "manifest.json")
     if not isinstance(manifest, dict):
         raise _fail(path, "manifest.json must hold a JSON object")
     return manifest
@@ -179,7 +186,9 @@ def _check_manifest(path: Any, manifest: dict[str, Any], limits: BundleLimits) -
 
 
 # ---- the zip -------------------------------------------------------------------------------------
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A member's bytes, at most ``limit`` (its size stated in the directory): a member that
+    decompresses to more than its directory says is refused, not read on."""
     with zf.open(info) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:  # the directory understated the size
@@ -227,7 +236,7 @@ def read_bundle(path: str | os.PathLike[str], limits: BundleLimits | None = None
         info = by_name["manifest.json"]
         if info.file_size > limits.max_manifest_bytes:
             raise _fail(path, f"manifest.json is {info.file_size} bytes, over the limit of {limits.max_manifest_bytes}")
-        manifest = _parse_manifest(path, _read_member(zf, info, info.file_size))
+        manifest = _parse_manifest(path, read_member(zf, info, info.file_size))
         _check_manifest(path, manifest, limits)
         hashes: dict[str, str] = manifest["members"]
         extra = set(by_name) - set(hashes) - {"manifest.json"}
@@ -241,7 +250,7 @@ def read_bundle(path: str | os.PathLike[str], limits: BundleLimits | None = None
             if not 8 * size <= info.file_size <= 8 * size + _NPY_HEADER_ROOM:
                 raise _fail(path, f"member {name} is {info.file_size} bytes; 2^{manifest['record']['n']} float64 "
                                   f"values take {8 * size} bytes plus a short header")
-            data = _read_member(zf, info, info.file_size)
+            data = read_member(zf, info, info.file_size)
             if sha256(data) != digest:
                 raise _fail(path, f"member {name} was altered (SHA-256 mismatch)")
             try:

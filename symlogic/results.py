@@ -21,6 +21,8 @@ __all__ = [
     "ExtractionStatus",
     "OUTCOMES",
     "status_word",
+    "solver_seconds",
+    "solver_engine",
 ]
 
 #: verify: proven within ε, a violating mask exists, or not decided (a timeout, disagreeing engines).
@@ -107,3 +109,17 @@ def status_word(status: str, kind: str = "verdict") -> str:
     if kind == "claim" and status == "fails":
         return "REFUTED"
     return _WORDS.get(status, status.upper())
+
+
+def solver_seconds(settings: dict[str, Any]) -> float:
+    """A solver's wall time from its ``settings["seconds"]`` (0 where none, or no number, is stated)."""
+    s = settings.get("seconds")
+    return float(s) if isinstance(s, (int, float)) and not isinstance(s, bool) else 0.0
+
+
+def solver_engine(name: str, status: str, settings: dict[str, Any], route: str) -> EngineReport:
+    """The one engine report of an extraction: "holds" when certified optimal, else "unknown",
+    with the solver's route (``settings["solver"]``, else ``route``) as its detail."""
+    outcome = "holds" if status == "optimal" else "unknown"
+    return EngineReport(name=name, outcome=outcome, seconds=solver_seconds(settings),
+                        detail=str(settings.get("solver", route)))

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..masks import mask_names
-from ..results import EngineReport
+from ..results import EngineReport, solver_engine, solver_seconds
 from ..salience import DEFAULT_TAU, order_profile, salience_threshold, salient_sets
 from .split import Split, noise_box
 
@@ -116,15 +116,12 @@ class Extraction:
     @property
     def seconds(self) -> float:
         """The solver's wall time (``settings["seconds"]``; 0 where none is stated)."""
-        s = self.settings.get("seconds")
-        return float(s) if isinstance(s, (int, float)) and not isinstance(s, bool) else 0.0
+        return solver_seconds(self.settings)
 
     @property
     def engines(self) -> tuple[EngineReport, ...]:
         """One report: the method, "holds" when certified optimal ("unknown" otherwise), and its route."""
-        outcome = "holds" if self.status == "optimal" else "unknown"
-        route = str(self.settings.get("solver", self.method))
-        return (EngineReport(name=self.method, outcome=outcome, seconds=self.seconds, detail=route),)
+        return (solver_engine(self.method, self.status, self.settings, self.method),)
 
     def reconstruct(self) -> np.ndarray:
         """Σ_{S⊆T} and_[S] + Σ_{S∩T≠∅} or_[S] on every mask (should equal v + q)."""

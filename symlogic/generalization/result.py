@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..masks import mask_names
-from ..results import EngineReport
+from ..results import EngineReport, solver_engine, solver_seconds
 from ..salience import DEFAULT_TAU
 from .bound import joint_dual_bound, joint_loss
 
@@ -136,14 +136,11 @@ class JointExtraction:
 
     @property
     def seconds(self) -> float:
-        s = self.settings.get("seconds")
-        return float(s) if isinstance(s, (int, float)) and not isinstance(s, bool) else 0.0
+        return solver_seconds(self.settings)
 
     @property
     def engines(self) -> tuple[EngineReport, ...]:
-        outcome = "holds" if self.status == "optimal" else "unknown"
-        return (EngineReport(name="joint", outcome=outcome, seconds=self.seconds,
-                             detail=str(self.settings.get("solver", "highs"))),)
+        return (solver_engine("joint", self.status, self.settings, "highs"),)
 
     # -- concepts -----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..bundle import read_member, strict_json
 from ..errors import BundleError, InputError, SymlogicError
 from .keys import content_digest
 from .results import SampleFailure, SampleResult, StudyClaim
@@ -153,28 +154,8 @@ def _check_directory(path: Any, infos: list[zipfile.ZipInfo], limits: StudyLimit
         raise _fail(path, f"members total {total} bytes, over the limit of {limits.max_bytes} (StudyLimits.max_bytes)")
 
 
-def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    with zf.open(info) as fh:
-        data = fh.read(info.file_size + 1)
-    if len(data) > info.file_size:
-        raise BundleError(f"member {info.filename} is larger than its stated {info.file_size} bytes")
-    return data
-
-
 def _parse(path: Any, data: bytes) -> dict[str, Any]:
-    def number(text: str) -> float:
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError(f"number {text[:40]!r} is outside float64's range")
-        return value
-
-    def constant(text: str) -> Any:
-        raise ValueError(f"{text} is not a JSON number")
-
-    try:
-        manifest = json.loads(data.decode("utf-8"), parse_float=number, parse_constant=constant)
-    except (ValueError, RecursionError) as exc:
-        raise _fail(path, f"study.json is not valid JSON within symlogic's limits ({exc})") from None
+    manifest = strict_json(path, data, "study.json")
     if not isinstance(manifest, dict) or manifest.get("format") != STUDY_FORMAT:
         raise _fail(path, f"study.json does not describe a {STUDY_FORMAT!r} bundle")
     version = manifest.get("format_version")
@@ -215,7 +196,7 @@ def load_study(path: str | os.PathLike[str], limits: StudyLimits | None, study_t
             infos = zf.infolist()
             _check_directory(path, infos, limits)
             by_name = {i.filename: i for i in infos}
-            manifest = _parse(path, _read(zf, by_name["study.json"]))
+            manifest = _parse(path, read_member(zf, by_name["study.json"], by_name["study.json"].file_size))
             entries = _entries(path, manifest)
             stated = {e["member"]: e["sha256"] for e in entries}
             if any(stated[e["member"]] != e["sha256"] for e in entries):
@@ -226,7 +207,7 @@ def load_study(path: str | os.PathLike[str], limits: StudyLimits | None, study_t
                                   f"missing: {sorted(set(stated) - members)[:3]})")
             (folder / "samples").mkdir()
             for name, digest in stated.items():
-                data = _read(zf, by_name[name])
+                data = read_member(zf, by_name[name], by_name[name].file_size)
                 if hashlib.sha256(data).hexdigest() != digest:
                     raise _fail(path, f"member {name} was altered (SHA-256 mismatch)")
                 (folder / name).write_bytes(data)

@@ -1,6 +1,6 @@
 """Benchmark: screening many candidates — exact recovery and queries against N, beside shapiq's peers.
 
-Two parts (docs/screening.md reports the figures):
+Two parts, and a mode (docs/screening.md reports the figures):
 
 1. Planted games. K terms (AND or OR, order 1 … 4, on disjoint candidates, coefficients ±[0.5, 2])
    among N candidates, plus Gaussian noise σ on every answer. ``symlogic.screen`` runs with a budget
@@ -26,11 +26,24 @@ Two parts (docs/screening.md reports the figures):
    each method's model at equal budget (KernelSHAPIQ at order 2); then ``select_variables`` keeps
    the top words and ``explain`` proves the formula on them.
 
+``--curve`` (instead of part 1): recovery rate against budget. Every method gets the same cap B
+(each of ``--budgets``) on the same planted game for every seed: ``screen`` with its defaults (its
+cap includes its held-out masks; a cap it refuses as below one pass is a failure, "refused"),
+SPEX / ProxySPEX / KernelSHAPIQ (largest feasible order) with B queries. The rate is the share of
+seeds with the exact Möbius support (symlogic's exact terms are counted beside it); a table per
+(N, K) with a row per budget (rate, mean queries, mean seconds), then the budgets where symlogic's
+rate is ≥ / > / < each peer's. ``--small`` exits non-zero when symlogic misses a game of part 1.
+
 Run:  python benchmarks/bench_screen.py --small                  (a minute: shows it works)
       python benchmarks/bench_screen.py [--sizes 64,256,1024] [--terms 10,50] [--sigma 0.1] [--seeds 0,1]
                                         [--budget 50000] [--peers spex,proxyspex,kernelshapiq]
-                                        [--peer-max-n 256] [--text] [--text-budget 3000] [--k 8]
-                                        [--device cpu|cuda]
+                                        [--peer-max-n 256] [--kernel-max-features 5000] [--text]
+                                        [--text-budget 3000] [--k 8] [--device cpu|cuda]
+      python benchmarks/bench_screen.py --curve [--sizes 256] [--terms 10] [--seeds 0,1,2,3]
+                                        [--budgets 1500,2000,3000,4500,6000,9000]
+                                        [--peers spex,proxyspex,kernelshapiq] [--peer-max-n 256]
+      python benchmarks/bench_screen.py --curve --small --peers ""  (N = 64, K = 5, seeds 0,1,
+                                        budgets 3000,6000: a minute; a few with --peers spex)
 Set OMP_NUM_THREADS=1 on a busy machine: waiting BLAS threads slow the fits down many times over.
 """
 
@@ -43,6 +56,8 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -54,12 +69,15 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "examples"))
-from symlogic.screening import candidate_query, screen, select_variables  # noqa: E402
+from symlogic.errors import InputError  # noqa: E402
+from symlogic.screening import Screening, candidate_query, screen, select_variables  # noqa: E402
 from symlogic.screening.recover import term_design  # noqa: E402
 
 Game = Callable[[np.ndarray], np.ndarray]
 #: A Möbius coefficient counts as found above this (planted ones are ≥ 0.5 in magnitude).
 THRESHOLD = 0.25
+#: The peers this benchmark knows (shapiq's approximators).
+PEERS = ("spex", "proxyspex", "kernelshapiq")
 
 REVIEW = (
     "I went to see this film on a rainy Sunday afternoon with two friends who had heard good things about it. "
@@ -91,17 +109,37 @@ def planted(n: int, k: int, seed: int, sigma: float) -> tuple[Game, list[tuple[s
             out += c * (cols.all(axis=1) if kind == "and" else cols.any(axis=1))
         return out + sigma * noise.standard_normal(masks.shape[0])
 
+    return game, terms, mobius_of(terms)
+
+
+def mobius_of(terms: Iterable[tuple[str, tuple[int, ...], float]]) -> dict[frozenset[int], float]:
+    """The Möbius coefficients of a sum of (kind, support, coefficient) AND / OR terms.
+
+    AND(S) is the atom S; OR(S) = Σ_{∅≠T⊆S} (−1)^{|T|+1} AND(T) by inclusion–exclusion
+    (docs/theory.md §2.2).
+    """
     mob: dict[frozenset[int], float] = {}
     for kind, support, c in terms:
         subsets = [support] if kind == "and" else [s for r in range(1, len(support) + 1)
                                                   for s in itertools.combinations(support, r)]
         for s in subsets:
             mob[frozenset(s)] = mob.get(frozenset(s), 0.0) + (c if kind == "and" else c * (-1) ** (len(s) + 1))
-    return game, terms, mob
+    return mob
 
 
 def support_of(mob: dict, threshold: float = THRESHOLD) -> set[frozenset[int]]:
+    """The non-empty atoms whose |coefficient| exceeds ``threshold``."""
     return {frozenset(s) for s, v in mob.items() if len(s) and abs(v) > threshold}
+
+
+def screening_support(s: Screening) -> set[frozenset[int]]:
+    """The Möbius support of a screening's AND / OR terms: the question every method is scored on."""
+    return support_of(mobius_of((t.kind, t.indices, t.coefficient) for t in s.terms))
+
+
+def exact_terms(s: Screening, terms: list[tuple[str, tuple[int, ...], float]]) -> bool:
+    """Whether the screening's terms are the planted ones, kinds included (coefficients aside)."""
+    return {(t.kind, t.indices) for t in s.terms} == {(kd, sp) for kd, sp, _ in terms}
 
 
 def mobius_predict(mob: dict, masks: np.ndarray) -> np.ndarray:
@@ -157,7 +195,38 @@ def run_kernel(game: Game, n: int, budget: int, seed: int, order: int) -> dict[s
     return {"mobius": mob, "queries": budget, "seconds": time.perf_counter() - t0}
 
 
-def planted_part(args: argparse.Namespace) -> None:
+def peer_skip(peer: str, n: int, args: argparse.Namespace) -> str | None:
+    """Why ``peer`` is not run at N = n (None: it runs)."""
+    if n > args.peer_max_n:
+        return f"skipped (N > {args.peer_max_n})"
+    if peer == "proxyspex" and not _has("lightgbm"):
+        return "needs lightgbm"
+    if peer == "kernelshapiq" and kernel_order(n, args.kernel_max_features) == 0:
+        return "too many features"
+    return None
+
+
+def score_peer(peer: str, game: Game, n: int, budget: int, seed: int, truth: set[frozenset[int]],
+               kernel_cap: int) -> dict[str, Any]:
+    """Run one peer with ``budget`` queries: ok (its Möbius support is ``truth``), queries, seconds, note.
+
+    SPEX / ProxySPEX: the atoms above THRESHOLD. KernelSHAPIQ (at the largest order whose
+    interactions number ≤ ``kernel_cap``): its top-|truth| interactions by |value|. A peer's
+    exception propagates: the caller reports it as a result.
+    """
+    if peer == "kernelshapiq":
+        order = kernel_order(n, kernel_cap)
+        out = run_kernel(game, n, budget, seed, order)
+        ranked = sorted((x for x in out["mobius"].items() if len(x[0])), key=lambda x: -abs(x[1]))
+        found, note = {x[0] for x in ranked[:len(truth)]}, f" o{order}"
+    else:
+        out = run_sparse_peer(peer, game, n, budget, seed)
+        found, note = support_of(out["mobius"]), ""
+    return {"ok": found == truth, "queries": out["queries"], "seconds": out["seconds"], "note": note}
+
+
+def planted_part(args: argparse.Namespace) -> bool:
+    """The planted games at one budget cap, peers at symlogic's query count; True if symlogic recovered every one."""
     print(f"Planted games: K disjoint AND/OR terms of order 1..4, coefficients ±[0.5, 2], noise σ = {args.sigma}; "
           f"budget cap {args.budget:,}; peers at symlogic's query count")
     head = f"{'N':>5} {'K':>3} {'seed':>4} | {'queries':>7} {'terms':>5} {'Möbius':>6} {'R²':>7} {'s':>6} |"
@@ -166,6 +235,7 @@ def planted_part(args: argparse.Namespace) -> None:
         head += f" {p + ' (s)':>22} |"
     print(head)
     tally: dict[str, list[bool]] = {}
+    all_ok = True
     for n in args.sizes:
         for k in args.terms:
             if 4 * k > n:
@@ -176,48 +246,136 @@ def planted_part(args: argparse.Namespace) -> None:
                 t0 = time.perf_counter()
                 s = screen(game, n, budget=args.budget, seed=seed)
                 secs = time.perf_counter() - t0
-                exact_terms = {(t.kind, t.indices) for t in s.terms} == {(kd, sp) for kd, sp, _ in terms}
-                ours_mob: dict[frozenset[int], float] = {}
-                for t in s.terms:
-                    subsets = [t.indices] if t.kind == "and" else [c for r in range(1, t.order + 1)
-                                                                   for c in itertools.combinations(t.indices, r)]
-                    for c in subsets:
-                        ours_mob[frozenset(c)] = ours_mob.get(frozenset(c), 0.0) + (
-                            t.coefficient if t.kind == "and" else t.coefficient * (-1) ** (len(c) + 1))
-                exact_mob = support_of(ours_mob) == set(mob)
-                tally.setdefault(f"symlogic N={n}", []).append(exact_terms)
-                row = (f"{n:>5} {k:>3} {seed:>4} | {s.queries:>7,} {'yes' if exact_terms else 'NO':>5} "
-                       f"{'yes' if exact_mob else 'NO':>6} {s.r2:>7.4f} {secs:>6.1f} |")
+                ok_terms, ok_mob = exact_terms(s, terms), screening_support(s) == set(mob)
+                all_ok &= ok_terms and ok_mob
+                tally.setdefault(f"symlogic N={n}", []).append(ok_terms)
+                row = (f"{n:>5} {k:>3} {seed:>4} | {s.queries:>7,} {'yes' if ok_terms else 'NO':>5} "
+                       f"{'yes' if ok_mob else 'NO':>6} {s.r2:>7.4f} {secs:>6.1f} |")
                 for p in peers:
-                    cell = "skipped"
-                    if n > args.peer_max_n:
-                        cell = f"skipped (N > {args.peer_max_n})"
-                    elif p == "proxyspex" and not _has("lightgbm"):
-                        cell = "needs lightgbm"
-                    else:
+                    cell = peer_skip(p, n, args)
+                    if cell is None:
                         try:
-                            if p == "kernelshapiq":
-                                order = kernel_order(n, args.kernel_max_features)
-                                if order == 0:
-                                    cell = "too many features"
-                                    raise StopIteration
-                                out = run_kernel(game, n, s.queries, seed, order)
-                                ranked = sorted((x for x in out["mobius"].items() if len(x[0])), key=lambda x: -abs(x[1]))
-                                found = {x[0] for x in ranked[:len(mob)]}
-                                note = f" o{order}"
-                            else:
-                                out = run_sparse_peer(p, game, n, s.queries, seed)
-                                found, note = support_of(out["mobius"]), ""
-                            ok = found == set(mob)
-                            tally.setdefault(f"{p} N={n}", []).append(ok)
-                            cell = f"{'yes' if ok else 'NO'} ({out['seconds']:.0f} s{note})"
-                        except StopIteration:
-                            pass
+                            out = score_peer(p, game, n, s.queries, seed, set(mob), args.kernel_max_features)
+                            tally.setdefault(f"{p} N={n}", []).append(out["ok"])
+                            cell = f"{'yes' if out['ok'] else 'NO'} ({out['seconds']:.0f} s{out['note']})"
                         except Exception as exc:  # a peer failing is a result, not a crash
                             cell = f"error: {type(exc).__name__}"
                     row += f" {cell:>22} |"
                 print(row, flush=True)
     print("exact recovery:", ", ".join(f"{key}: {sum(v)}/{len(v)}" for key, v in tally.items()))
+    return all_ok
+
+
+# ---- recovery rate against budget -------------------------------------------------------------------
+@dataclass
+class Cell:
+    """One method's runs at one budget over the seeds: successes, exact-terms successes, costs, failures."""
+
+    runs: int = 0
+    ok: int = 0
+    terms_ok: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # "refused" / "error" → count
+    queries: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.runs if self.runs else math.nan
+
+    def text(self, width: int, terms: bool = False) -> str:
+        """'rate (ok/runs)' in ``width``, [exact terms], and the mean queries and seconds of the runs that ran."""
+        mean_q = f"{np.mean(self.queries):,.0f}" if self.queries else "—"
+        mean_s = f"{np.mean(self.seconds):.2f}" if self.seconds else "—"
+        rate, exact = f"{self.rate:.2f} ({self.ok}/{self.runs})", f" {f'{self.terms_ok}/{self.runs}':>5}"
+        return f"{rate:>{width}}" + (exact if terms else "") + f" {mean_q:>7} {mean_s:>6}"
+
+
+def run_once(cell: Cell, method: str, n: int, k: int, seed: int, budget: int, args: argparse.Namespace) -> str | None:
+    """One run of ``method`` with cap ``budget`` on a fresh planted game, added to ``cell``.
+
+    Fresh: every method sees the same noise stream. Returns why it did not run to the end: screen
+    refusing the budget (InputError: below one pass) or a peer's exception; both count as failures.
+    """
+    game, terms, mob = planted(n, k, seed, args.sigma)
+    cell.runs += 1
+    t0 = time.perf_counter()
+    try:
+        if method == "symlogic":
+            try:
+                s = screen(game, n, budget=budget, seed=seed)
+            except InputError as exc:
+                cell.failed["refused"] = cell.failed.get("refused", 0) + 1
+                return f"refused: {exc}"
+            out = {"ok": screening_support(s) == set(mob), "queries": s.queries, "seconds": time.perf_counter() - t0}
+            cell.terms_ok += exact_terms(s, terms)
+        else:
+            out = score_peer(method, game, n, budget, seed, set(mob), args.kernel_max_features)
+    except Exception as exc:  # a peer failing is a result, not a crash (symlogic's own errors propagate)
+        if method == "symlogic":
+            raise
+        cell.failed["error"] = cell.failed.get("error", 0) + 1
+        return f"error: {type(exc).__name__}: {exc}"[:160]
+    cell.ok += out["ok"]
+    cell.queries.append(out["queries"])
+    cell.seconds.append(out["seconds"])
+    return None
+
+
+def _listed(budgets: list[int]) -> str:
+    return ", ".join(f"{b:,}" for b in budgets) if budgets else "none"
+
+
+def compare(budgets: list[int], ours: dict[int, Cell], theirs: dict[int, Cell]) -> str:
+    """The budgets at which symlogic's rate is ≥, > and < the peer's (both on the same seeds)."""
+    return "; ".join(f"{sign} at {_listed([b for b in budgets if test(ours[b].rate, theirs[b].rate)])}"
+                     for sign, test in (("≥", float.__ge__), (">", float.__gt__), ("<", float.__lt__)))
+
+
+def curve_table(args: argparse.Namespace, n: int, k: int, peers: list[str]) -> None:
+    """The rate table of one (N, K): a row per budget, then full recovery and the comparison per peer."""
+    skip = {p: peer_skip(p, n, args) for p in peers}
+    ran = [p for p in peers if skip[p] is None]
+    order = f"; kernelshapiq at order {kernel_order(n, args.kernel_max_features)}" if "kernelshapiq" in ran else ""
+    print(f"\nN = {n}, K = {k}, seeds {','.join(map(str, args.seeds))}"
+          + "".join(f"; {p}: {why}" for p, why in skip.items() if why) + order)
+    width = {m: max(13, len(m) + 5) for m in ["symlogic", *ran]}
+    print(f"{'budget':>7} | {'symlogic rate':>13} {'terms':>5} {'queries':>7} {'s':>6} |"
+          + "".join(f" {p + ' rate':>{width[p]}} {'queries':>7} {'s':>6} |" for p in ran), flush=True)
+    cells: dict[str, dict[int, Cell]] = {m: {} for m in ["symlogic", *ran]}
+    first: dict[str, str] = {}  # the first failure of each method, printed once
+    for b in args.budgets:
+        for m in cells:
+            cells[m][b] = Cell()
+        for seed in args.seeds:
+            for m in cells:
+                why = run_once(cells[m][b], m, n, k, seed, b, args)
+                if why:
+                    first.setdefault(m, why)
+        print(f"{b:>7,} | {cells['symlogic'][b].text(13, terms=True)} |"
+              + "".join(f" {cells[p][b].text(width[p])} |" for p in ran), flush=True)
+        failed = [f"{m} {w} {c}" for m in cells for w, c in cells[m][b].failed.items()]
+        if failed:
+            print(f"{'':>7} | not run to the end: {', '.join(failed)}", flush=True)
+    for m, why in first.items():
+        print(f"  {m}, first failure: {why}")
+    print("  full recovery (every seed) at budgets: " + "; ".join(
+        f"{m} {_listed([b for b in args.budgets if c[b].ok == c[b].runs])}" for m, c in cells.items()))
+    for p in ran:
+        print(f"  symlogic's rate vs {p}'s: {compare(args.budgets, cells['symlogic'], cells[p])}", flush=True)
+
+
+def curve_part(args: argparse.Namespace) -> None:
+    """Exact-recovery rate against the budget: every method gets the same cap B on the same planted games."""
+    print(f"Recovery rate against budget: K disjoint AND/OR terms of order 1..4, coefficients ±[0.5, 2], noise "
+          f"σ = {args.sigma}; every method gets the same cap B on the same game. rate = exact Möbius support "
+          f"(|coefficient| > {THRESHOLD}) over the seeds; symlogic's 'terms' = its terms are the planted ones, kinds "
+          "included; its cap includes its held-out masks. Queries, seconds: means over the runs that ran.")
+    for n in args.sizes:
+        for k in args.terms:
+            if 4 * k > n:
+                print(f"\nN = {n}, K = {k}: skipped: {k} disjoint terms of order up to 4 need up to {4 * k} candidates")
+            else:
+                curve_table(args, n, k, [p for p in args.peers.split(",") if p])
 
 
 def _has(module: str) -> bool:
@@ -300,17 +458,41 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--small", action="store_true", help="tiny sizes: shows that everything runs")
+    parser.add_argument("--curve", action="store_true", help="recovery rate at every cap in --budgets (not part 1)")
+    parser.add_argument("--budgets", default="1500,2000,3000,4500,6000,9000", help="the caps of --curve")
     args = parser.parse_args()
-    if args.small:
+    if args.small and args.curve:
+        args.sizes, args.terms, args.seeds, args.budgets = "64", "5", "0,1", "3000,6000"
+    elif args.small:
         args.sizes, args.terms, args.seeds, args.budget = "64", "5", "0", 20000
+    if args.small:
         args.text_budget, args.holdout, args.k = min(args.text_budget, 800), min(args.holdout, 200), min(args.k, 5)
-    args.sizes = [int(x) for x in str(args.sizes).split(",")]
-    args.terms = [int(x) for x in str(args.terms).split(",")]
-    args.seeds = [int(x) for x in str(args.seeds).split(",")]
+    args.sizes = _ints(parser, "--sizes", args.sizes, 1)
+    args.terms = _ints(parser, "--terms", args.terms, 1)
+    args.seeds = _ints(parser, "--seeds", args.seeds, 0)
+    args.budgets = _ints(parser, "--budgets", args.budgets, 1)
+    unknown = [p for p in args.peers.split(",") if p and p not in PEERS]
+    if unknown:
+        parser.error(f"--peers: unknown {', '.join(unknown)}; use a comma-separated list of {', '.join(PEERS)} "
+                     "(or \"\" for none)")
     if not args.text_only:
-        planted_part(args)
+        if args.curve:
+            curve_part(args)
+        elif not planted_part(args) and args.small:
+            sys.exit("symlogic did not recover every planted game exactly (see the table above)")
     if args.text or args.text_only:
         text_part(args)
+
+
+def _ints(parser: argparse.ArgumentParser, flag: str, text: Any, low: int) -> list[int]:
+    """A comma-separated list of integers ≥ ``low``, or a usage error naming the flag."""
+    try:
+        values = [int(x) for x in str(text).split(",")]
+    except ValueError:
+        parser.error(f"{flag} must be comma-separated integers, got {text!r}")
+    if not values or min(values) < low:
+        parser.error(f"{flag} must be integers ≥ {low}, got {text!r}")
+    return values
 
 
 if __name__ == "__main__":

@@ -3,12 +3,19 @@
 The N candidates start in B₀ random buckets. Asking ``fn`` on bucket masks (every bucket present
 or absent as a whole) gives a game on the buckets whose Möbius coefficient on a bucket set J is
 the sum of the candidates' coefficients a_S over the sets S that land exactly on J (docs/theory.md
-§7). Each level fits the atoms of that game by least squares, keeps the significant ones, splits
-every bucket they use in two at random, and offers the children of the kept atoms (each bucket of
-an atom replaced by one or both of its halves) as the next level's candidates, plus their subsets
-of order ≤ ``closure`` and the children of every set whose subsets one smaller were all kept
-(:func:`completions`). Buckets no kept atom uses leave the game. The pass ends when every bucket
-left holds one candidate.
+§7). Each level fits the terms of that game by least squares, keeps the significant ones, splits
+every bucket they use in two at random, and offers the children of the kept terms (each bucket
+replaced by one or both of its halves) as the next level's candidates. Buckets no kept term uses
+leave the game. The pass ends when every bucket left holds one candidate.
+
+A level first fits a lean dictionary (:mod:`symlogic.screening.children`): the kept Möbius atoms
+rewritten with OR terms where that is shorter, an OR parent offering its OR children (an OR term
+over candidates stays an OR term over the buckets it meets), an AND parent its AND children and
+their single halves. When that fit's residual is larger than noise (an F test against level 0's
+model-free estimate) the level asks more rows and fits the full dictionary: the AND children of
+every Möbius atom, their subsets of order ≤ ``closure`` and the children of every set whose
+subsets one smaller were all kept (:func:`completions`). When the rows cannot tell which child
+of a strongly significant parent carries it, the level asks as many rows again.
 
 Two coefficients that cancel on a coarse bucket set hide their atoms at that level; the caller
 runs further passes on the residual with a fresh partition when the final fit says something is
@@ -26,13 +33,26 @@ import numpy as np
 
 from ..errors import InputError
 from .queries import bucket_masks
-from .recover import Atom, atom_design, backward_select, bonferroni_z, normal_equations, normal_fit
+from .children import Term, down_set, mobius_parents, next_terms, parent_terms
+from .recover import (Atom, Fit, addition_gains, backward_select, best_addition, bonferroni_z, exceeds_noise,
+                      normal_equations, normal_fit, swap_within, term_design)
 
 __all__ = ["Settings", "LevelInfo", "PassResult", "aliasing_pass", "level0_buckets", "dictionary_size",
-           "minimum_budget", "completions", "MAX_EXHAUSTIVE"]
+           "minimum_budget", "completions", "MAX_EXHAUSTIVE", "STOP_FACTOR", "DENSE_GROWTH", "MORE_ROUNDS", "LEVEL0_SHARE"]
 
+#: A next level's dictionary this many times the largest so far marks a dense model (:func:`_projected`).
+DENSE_GROWTH = 1.5
 #: The largest bucket count for which all 2^B bucket patterns may be asked.
 MAX_EXHAUSTIVE = 16
+#: A pass stops when the projection of what it will still ask (:func:`_projected`) exceeds this
+#: many times the budget left.
+STOP_FACTOR = 1.0
+#: Level 0 asks this share of ``rows_per_atom`` rows per atom. Its dictionary is complete, so its
+#: null high-order atoms leave in the first backward step and the atoms that matter are tested on
+#: a small fit; what it misses the later levels and the global fit still see.
+LEVEL0_SHARE = 0.75
+#: The most times a level doubles its rows because they cannot tell a strong parent's children apart.
+MORE_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class LevelInfo:
         kept: atoms kept (the constant excluded).
         resid_std: the residual standard deviation of the level's fit.
         pruned: candidate atoms left out to stay within the budget.
+        expanded: whether the lean dictionary left more than noise and the full one was fitted.
     """
 
     pass_index: int
@@ -75,6 +96,7 @@ class LevelInfo:
     kept: int
     resid_std: float
     pruned: int = 0
+    expanded: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly fields."""
@@ -87,8 +109,8 @@ class LevelInfo:
             raise InputError(f"a level report must be a dict, got {type(d).__name__}")
         fields = {}
         for name in cls.__dataclass_fields__:
-            value = d.get(name, 0 if name == "pruned" else None)
-            want = bool if name == "exhaustive" else float if name == "resid_std" else int
+            value = d.get(name, {"pruned": 0, "expanded": False}.get(name))
+            want = bool if name in ("exhaustive", "expanded") else float if name == "resid_std" else int
             ok = isinstance(value, bool) if want is bool else (
                 isinstance(value, (int, float)) and not isinstance(value, bool) if want is float
                 else isinstance(value, int) and not isinstance(value, bool))
@@ -116,19 +138,19 @@ def dictionary_size(buckets: int, max_order: int) -> int:
     return sum(math.comb(buckets, r) for r in range(0, min(buckets, max_order) + 1))
 
 
-def _rows(atoms: int, buckets: int, settings: Settings) -> tuple[int, bool]:
-    """Rows a level asks: ⌈rows_per_atom·atoms⌉ (at least atoms + 8), or all 2^B patterns when fewer."""
-    need = max(math.ceil(settings.rows_per_atom * atoms), atoms + 8)
-    if buckets <= MAX_EXHAUSTIVE and (1 << buckets) <= need:
+def _rows(atoms: int, buckets: int, settings: Settings, share: float = 1.0) -> tuple[int, bool]:
+    """Rows a level asks: ⌈share·rows_per_atom·atoms⌉ (at least atoms + 8), or all 2^B patterns when
+    they are no more than ⌈rows_per_atom·atoms⌉ (an exact fit beats a random design that size)."""
+    if buckets <= MAX_EXHAUSTIVE and (1 << buckets) <= max(math.ceil(settings.rows_per_atom * atoms), atoms + 8):
         return 1 << buckets, True
-    return need, False
+    return max(math.ceil(share * settings.rows_per_atom * atoms), atoms + 8), False
 
 
 def level0_buckets(n: int, budget: int, settings: Settings) -> int:
     """The initial bucket count: ``initial_buckets`` (at most n), fewer when level 0 would take more
     than half of ``budget``."""
     b = min(settings.initial_buckets, n)
-    while b > 1 and _rows(dictionary_size(b, settings.max_order), b, settings)[0] > budget // 2:
+    while b > 1 and _rows(dictionary_size(b, settings.max_order), b, settings, LEVEL0_SHARE)[0] > budget // 2:
         b -= 1
     return b
 
@@ -137,10 +159,24 @@ def _levels_left(largest: int) -> int:
     return max(math.ceil(math.log2(max(largest, 1))), 0) + 1
 
 
+def _projected(rows_next: int, levels_left: int, growth: float = 1.0) -> float:
+    """What the rest of a pass will ask, from its next level's rows and how much larger the next
+    level's dictionary is than the largest one so far (``growth``; level 0's is complete).
+
+    On a sparse game later levels shrink as false positives leave and buckets resolve, about
+    linearly to the last (measured on planted games). On a dense model every split reveals more
+    significant atoms: a dictionary growing by more than ``DENSE_GROWTH`` is projected to keep
+    growing at that rate.
+    """
+    if growth > DENSE_GROWTH:
+        return rows_next * sum(growth ** level for level in range(levels_left))
+    return rows_next * (levels_left + 1) / 2
+
+
 def minimum_budget(n: int, settings: Settings) -> int:
     """A lower bound on the queries one pass needs: level 0 with two buckets, then one two-row
     split per level for a single atom."""
-    rows0 = _rows(dictionary_size(min(2, n), settings.max_order), min(2, n), settings)[0]
+    rows0 = _rows(dictionary_size(min(2, n), settings.max_order), min(2, n), settings, LEVEL0_SHARE)[0]
     return 2 * rows0 + (_levels_left(math.ceil(n / 2)) - 1) * _rows(4, 2, settings)[0]
 
 
@@ -168,17 +204,6 @@ def completions(atoms: list[Atom], max_order: int) -> list[Atom]:
     return out
 
 
-def _children(atom: Atom, kids: dict[int, list[int]], max_order: int) -> list[Atom]:
-    """Each bucket of ``atom`` replaced by one or both of its halves, of order ≤ max_order."""
-    options = [[(k[0],)] if len(k) == 1 else [(k[0],), (k[1],), (k[0], k[1])] for k in (kids[c] for c in atom)]
-    out = []
-    for combo in itertools.product(*options):
-        child = tuple(sorted(itertools.chain.from_iterable(combo)))
-        if len(child) <= max_order:
-            out.append(child)
-    return out
-
-
 def _split(buckets: list[np.ndarray], active: list[int], rng: np.random.Generator) -> tuple[list[np.ndarray], dict[int, list[int]]]:
     """Split every active bucket in two random halves (a single candidate stays whole)."""
     new: list[np.ndarray] = []
@@ -202,6 +227,13 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
                   tol_rel: float = 1e-6) -> PassResult:
     """Run one pass within ``budget`` queries.
 
+    Each level after the first fits a lean dictionary first (the parents' children as AND or OR
+    terms, no subset closure: :mod:`symlogic.screening.children`); when that fit's residual
+    exceeds the level-0 noise estimate (F test at ``alpha``) the level asks more rows and fits the
+    full dictionary on all of them (every Möbius atom's AND children and their subsets of order
+    ≤ ``closure``). When the rows cannot tell a strong parent's best child from its next best
+    (:func:`_ambiguous`), the level asks as many rows again, at most ``MORE_ROUNDS`` times.
+
     Args:
         ask: answers of the game being screened (the screened function, or its residual) on
             candidate masks bool [m, n].
@@ -218,92 +250,170 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         The atoms resolved to single candidates (sorted index tuples, the constant excluded).
     """
     b0 = level0_buckets(n, budget, settings)
-    if _rows(dictionary_size(b0, settings.max_order), b0, settings)[0] > budget:
+    if _rows(dictionary_size(b0, settings.max_order), b0, settings, LEVEL0_SHARE)[0] > budget:
         raise InputError(f"a screening pass over {n} candidates needs at least "
                          f"{minimum_budget(n, settings)} queries, but only {budget} are left; raise budget")
     buckets = [np.sort(part) for part in np.array_split(rng.permutation(n), b0)]
-    atoms: list[Atom] = [a for r in range(settings.max_order + 1) for a in itertools.combinations(range(b0), r)]
-    groups: list[np.ndarray] = []  # children of strongly significant parents: one of each must stay
+    level0 = [("and", a) for r in range(settings.max_order + 1) for a in itertools.combinations(range(b0), r)]
+    plan = _Plan(level0, [], [], 0)
+    fallback: _Plan | None = None  # the full dictionary of this level, when ``plan`` is the lean one
     levels: list[LevelInfo] = []
-    used = 0
+    used = widest = 0  # queries asked; the largest dictionary fitted so far
     noise, noise_dof, scale = None, 0, 0.0
     level = 0
     while True:
         largest = max((b.size for b in buckets), default=1)
         final = largest <= 1
-        rows, exhaustive = _rows(len(atoms), len(buckets), settings)
+        rows, exhaustive = _rows(len(plan.terms), len(buckets), settings, LEVEL0_SHARE if level == 0 else 1.0)
         patterns, masks = bucket_masks(rng, buckets, n, None if exhaustive else rows)
         y = ask(masks)
         used += masks.shape[0]
-        g, bvec, yy, m = normal_equations(atom_design(patterns, atoms), y)
         if level == 0:
             # rounding in the fits is relative to the answers' size, their spread is what terms explain
             scale = max(float(np.std(y)), 1e-3 * float(np.sqrt(np.mean(y ** 2))))
             if tol_abs is None:
                 tol_abs = tol_rel * scale
-            full = normal_fit(g, bvec, yy, m, None, settings.sigma)
-            if m > len(atoms):
-                noise, noise_dof = full.resid_std, m - len(atoms)
-        orders = np.array([len(a) for a in atoms])
-        strict = bonferroni_z(settings.alpha, len(atoms) - 1)
-        fit = backward_select(g, bvec, yy, m, orders, strict if final else settings.keep_z, tol_abs, settings.sigma)
-        kept = np.zeros(len(atoms), dtype=bool)
-        kept[fit.idx] = True
-        t_all = np.zeros(len(atoms))
-        t_all[fit.idx] = fit.t
-        orphans = [grp for grp in groups if not kept[grp].any()]
-        if orphans:  # a strongly significant parent lives on in at least one child: its best one
-            t_full = normal_fit(g, bvec, yy, m, None, settings.sigma).t
-            for grp in orphans:
-                kept[grp[np.argmax(t_full[grp])]] = True
-        strong = kept & (t_all > strict)
-        levels.append(LevelInfo(pass_index, level, len(buckets), int(largest), len(atoms), int(masks.shape[0]),
-                                exhaustive, int(kept.sum()) - 1, float(fit.resid_std)))
-        chosen = [atoms[j] for j in np.flatnonzero(kept) if atoms[j]]
+        expanded, rounds = False, 0
+        while True:
+            g, bvec, yy, m = normal_equations(term_design(patterns, plan.terms), y)
+            if level == 0 and m > len(plan.terms):  # the complete dictionary: a model-free noise estimate
+                noise, noise_dof = normal_fit(g, bvec, yy, m, None, settings.sigma).resid_std, m - len(plan.terms)
+            more = 0
+            if fallback is not None and exceeds_noise(normal_fit(g, bvec, yy, m, None, settings.sigma).resid_std,
+                                                      m - len(plan.terms), noise, noise_dof, settings.sigma,
+                                                      settings.alpha, tol_abs):
+                # the lean dictionary misses something: the full one, on these rows and more
+                plan, fallback, expanded = fallback, None, True
+                full_rows = _rows(len(plan.terms), len(buckets), settings)[0]
+                more = max(full_rows - m, 0)
+                if _projected(full_rows, _levels_left(int(largest))) > STOP_FACTOR * (budget - used + m):
+                    return PassResult([], levels, noise, noise_dof, scale, False, used)  # as below: cannot finish
+                if plan.pruned:
+                    levels[-1] = LevelInfo(**{**levels[-1].to_dict(), "pruned": plan.pruned})  # type: ignore[arg-type]
+            else:
+                fit, kept, strong = _select(g, bvec, yy, m, plan, final, settings, tol_abs)
+                spread = max(noise or 0.0, settings.sigma or 0.0, fit.resid_std, tol_abs)
+                # more rows settle which child carries a parent only where the terms explain the rows
+                if (rounds < MORE_ROUNDS and not exhaustive and m <= budget - used
+                        and not exceeds_noise(fit.resid_std, fit.dof, noise, noise_dof, settings.sigma,
+                                              settings.alpha, tol_abs)
+                        and _ambiguous(g, bvec, kept, plan, settings.keep_z * spread)):
+                    more, rounds = m, rounds + 1
+                else:
+                    break
+            if more > budget - used:
+                return PassResult([], levels, noise, noise_dof, scale, False, used)
+            if more:
+                p2, m2 = bucket_masks(rng, buckets, n, more)
+                y = np.concatenate([y, ask(m2)])
+                patterns = np.concatenate([patterns, p2])
+                used += more
+        fallback = None
+        terms = plan.terms
+        levels.append(LevelInfo(pass_index, level, len(buckets), int(largest), len(terms), m,
+                                exhaustive, int(kept.sum()) - 1, float(fit.resid_std), expanded=expanded))
+        chosen = [j for j in np.flatnonzero(kept) if terms[j][1]]
         if final or not chosen:
-            resolved = [tuple(sorted(int(buckets[c][0]) for c in a)) for a in chosen if all(buckets[c].size == 1 for c in a)]
-            return PassResult(resolved, levels, noise, noise_dof, scale, True, used)
-        active = sorted({c for a in chosen for c in a})
+            resolved: dict[Atom, None] = {}
+            for j in chosen:
+                kind, atom = terms[j]
+                if all(buckets[c].size == 1 for c in atom):
+                    single = tuple(sorted(int(buckets[c][0]) for c in atom))
+                    resolved.update(dict.fromkeys(down_set(single) if kind == "or" else [single]))
+            return PassResult(list(resolved), levels, noise, noise_dof, scale, True, used)
+        active = sorted({c for j in chosen for c in terms[j][1]})
         buckets, kids = _split(buckets, active, rng)
-        order = sorted((j for j in np.flatnonzero(kept) if atoms[j]), key=lambda j: (not strong[j], -t_all[j], atoms[j]))
-        extra = completions(chosen, settings.max_order)
-        atoms, groups, pruned = _next_candidates([atoms[j] for j in order] + extra,
-                                                 [bool(strong[j]) for j in order] + [False] * len(extra), kids,
-                                                 settings, budget - used, _levels_left(max(b.size for b in buckets)),
-                                                 len(buckets))
-        if pruned:
-            levels[-1] = LevelInfo(**{**levels[-1].to_dict(), "pruned": pruned})  # type: ignore[arg-type]
-        if len(atoms) == 1:  # nothing fits in what is left of the budget
+        levels_left = _levels_left(max(b.size for b in buckets))
+        coef, stderr, t = (np.zeros(len(terms)) for _ in range(3))
+        coef[fit.idx], stderr[fit.idx], t[fit.idx] = fit.coef, fit.stderr, fit.t
+        parents, pstrong = parent_terms([terms[j] for j in chosen], coef[chosen], stderr[chosen], t[chosen],
+                                        strong[chosen], tol_abs, settings.keep_z)
+        plan = _plan(*mobius_parents(parents, pstrong), kids, settings, budget - used, levels_left, len(buckets))
+        lean = _plan(parents, pstrong, kids, settings, budget - used, levels_left, len(buckets), lean=True)
+        if (len(lean.terms) < len(plan.terms) and noise is not None
+                and not _rows(len(plan.terms), len(buckets), settings)[1]):
+            plan, fallback = lean, plan
+        if plan.pruned:
+            levels[-1] = LevelInfo(**{**levels[-1].to_dict(), "pruned": plan.pruned})  # type: ignore[arg-type]
+        offered = len(plan.terms) + plan.pruned
+        widest = max(widest, len(terms))
+        projected = _projected(_rows(offered, len(buckets), settings)[0], levels_left, offered / widest)
+        if len(plan.terms) == 1 or projected > STOP_FACTOR * (budget - used):
+            # nothing fits, or the pass cannot finish: a dense model for this budget; what is left
+            # goes to the refinement (docs/theory.md §7.4)
             return PassResult([], levels, noise, noise_dof, scale, False, used)
         level += 1
 
 
-def _next_candidates(parents: list[Atom], strong: list[bool], kids: dict[int, list[int]], settings: Settings,
-                     left: int, levels_left: int, buckets: int) -> tuple[list[Atom], list[np.ndarray], int]:
-    """The children of ``parents`` (strongest first) and their low-order subsets, as many parents'
-    as the budget share of this level allows.
+@dataclass
+class _Plan:
+    """A level's candidate terms (constant first), each parent's child group and strength, what was left out."""
 
-    Returns (atoms with the constant first, index groups of each strong parent's children, the
-    number of candidate atoms left out).
+    terms: list[Term]
+    groups: list[np.ndarray]
+    strong: list[float]  # the parent's |coefficient| when strongly significant, else 0
+    pruned: int
+
+
+def _plan(parents: list, strong: list[float], kids: dict[int, list[int]], settings: Settings, left: int,
+          levels_left: int, buckets: int, lean: bool = False) -> _Plan:
+    """The next level's dictionary: lean (``parents`` as they are, no closure) or full (AND parents
+    and the Möbius completions of their down-sets, subsets of order ≤ ``closure``)."""
+    if lean:
+        terms, flags = list(parents), list(strong)
+    else:
+        extra = completions(parents, settings.max_order)
+        terms = [("and", a) for a in parents] + [("and", a) for a in extra]
+        flags = list(strong) + [0.0] * len(extra)
+    out = next_terms(terms, flags, kids, settings.max_order, min(settings.closure, 1) if lean else settings.closure,
+                     lambda p: _rows(p, buckets, settings)[0], left, levels_left)
+    return _Plan(*out)
+
+
+def _select(g: np.ndarray, b: np.ndarray, yy: float, m: int, plan: _Plan, final: bool, settings: Settings,
+            tol_abs: float) -> tuple[Fit, np.ndarray, np.ndarray]:
+    """A level's kept terms: backward elimination (|t| > keep_z, Bonferroni on the last level), each
+    kept child swapped for a better-fitting sibling, and the best-fitting child of every strongly
+    significant parent that kept none (the sum identity of docs/theory.md §7.2).
+
+    Returns (the fit on the kept terms, kept mask, strongly significant mask).
     """
-    allow = left if levels_left <= 1 else (2 * left) // (levels_left + 1)
-    index: dict[Atom, int] = {(): 0}
-    atoms: list[Atom] = [()]
-    groups: list[np.ndarray] = []
-    offered: set[Atom] = set()
-    for parent, is_strong in zip(parents, strong):
-        kids_of = _children(parent, kids, settings.max_order)
-        fresh = [c for c in kids_of if c not in index]
-        extra = {s for c in kids_of for r in range(1, min(settings.closure, len(c) - 1) + 1)
-                 for s in itertools.combinations(c, r) if s not in index} - set(fresh)
-        offered.update(fresh, extra)
-        need = _rows(len(atoms) + len(fresh) + len(extra), buckets, settings)[0]
-        # the strongest parent may take what is left; the others must fit this level's share
-        if need > (left if len(atoms) == 1 else allow):
+    orders = np.array([len(a) for _, a in plan.terms])
+    strict = bonferroni_z(settings.alpha, len(plan.terms) - 1)
+    fit = backward_select(g, b, yy, m, orders, strict if final else settings.keep_z, tol_abs, settings.sigma)
+    kept = np.zeros(len(plan.terms), dtype=bool)
+    kept[swap_within(g, b, fit.idx, plan.groups) if plan.groups else fit.idx] = True
+    for grp, is_strong in zip(plan.groups, plan.strong):
+        if is_strong > 0 and not kept[grp].any():
+            kept[best_addition(g, b, np.flatnonzero(kept), grp)] = True
+    if not np.array_equal(np.flatnonzero(kept), fit.idx):
+        fit = normal_fit(g, b, yy, m, np.flatnonzero(kept), settings.sigma)
+    t = np.zeros(len(plan.terms))
+    t[fit.idx] = fit.t
+    return fit, kept, kept & (t > strict)
+
+
+def _ambiguous(g: np.ndarray, b: np.ndarray, kept: np.ndarray, plan: _Plan, margin: float) -> bool:
+    """Whether the rows cannot tell which child of some strong parent carries its coefficient.
+
+    Two signs: a child on which the parent's coefficient c would lower the residual sum of
+    squares by less than (2·margin)² (c²·den, with the kept terms of other parents fixed: a
+    child present in almost every row, say); or a kept child that fits better than its best unkept
+    sibling by less than margin², while fitting at least (2·margin)² better than nothing.
+    """
+    others = np.arange(kept.size)
+    for grp, c in zip(plan.groups, plan.strong):
+        if c <= 0 or grp.size < 2:
             continue
-        for c in fresh + sorted(extra):
-            index[c] = len(atoms)
-            atoms.append(c)
-        if is_strong:
-            groups.append(np.array([index[c] for c in kids_of], dtype=np.int64))
-    return atoms, groups, len(offered - set(index))
+        inside = np.isin(others, grp)
+        _, den = addition_gains(g, b, np.flatnonzero(kept & ~inside), grp)
+        if (c * c * den < 4.0 * margin * margin).any():
+            return True
+        for j in grp[kept[grp]]:
+            options = np.concatenate([[j], grp[~kept[grp]]])
+            if options.size < 2:
+                continue
+            gains, _ = addition_gains(g, b, np.flatnonzero(kept & (others != j)), options)
+            if gains[0] >= 4.0 * margin ** 2 and gains[0] - gains[1:].max() < margin ** 2:
+                return True
+    return False

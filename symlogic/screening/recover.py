@@ -21,7 +21,7 @@ import scipy.linalg as sla
 from scipy import stats
 
 __all__ = ["Fit", "atom_design", "term_design", "normal_equations", "normal_fit", "backward_select",
-           "bonferroni_z", "global_fit", "as_and_or", "ROW_CHUNK"]
+           "bonferroni_z", "exceeds_noise", "addition_gains", "best_addition", "swap_within", "global_fit", "as_and_or", "ROW_CHUNK"]
 
 #: Rows of a design built at a time (bounds the temporary [rows, atoms, order] boolean array).
 ROW_CHUNK = 8192
@@ -118,6 +118,90 @@ def normal_fit(g: np.ndarray, b: np.ndarray, yy: float, rows: int, idx: np.ndarr
 def bonferroni_z(alpha: float, tests: int) -> float:
     """The two-sided z threshold that keeps the chance of any false discovery among ``tests`` below ``alpha``."""
     return float(stats.norm.isf(alpha / (2 * max(tests, 1))))
+
+
+def exceeds_noise(resid_std: float, dof: int, noise: float | None, noise_dof: int, sigma: float | None,
+                  alpha: float, tol_abs: float) -> bool:
+    """Whether a fit's residual is larger than noise: an F test at level ``alpha`` against a noise
+    estimate with ``noise_dof`` degrees of freedom, or a χ² test against a known ``sigma``.
+
+    A residual at most ``tol_abs`` never exceeds; with σ = 0 any larger one does; with no usable
+    estimate (None, or fewer than 20 degrees of freedom) the answer is True: nothing shows the fit
+    is enough.
+    """
+    if resid_std <= tol_abs:
+        return False
+    if sigma is not None:
+        return sigma == 0.0 or resid_std ** 2 / sigma ** 2 > stats.chi2.isf(alpha, dof) / dof
+    if noise is None or noise_dof < 20 or noise <= tol_abs:
+        return True
+    return resid_std ** 2 / noise ** 2 > stats.f.isf(alpha, dof, noise_dof)
+
+
+def addition_gains(g: np.ndarray, b: np.ndarray, base: np.ndarray, options: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How much adding each option's column to the fit on the atoms ``base`` lowers the residual sum
+    of squares, and how much of that column the base leaves unexplained.
+
+    With the fit on ``base`` fixed, adding column k lowers the RSS by num²/den with
+    num = b_k − G_kB G_B⁻¹ b_B and den = G_kk − G_kB G_B⁻¹ G_Bk (the squared length of x_k off the
+    base's span: a coefficient c on it lowers the RSS by about c²·den). One Cholesky factor for
+    every option; a column the base already spans gains 0.
+
+    Returns:
+        (gains, den), each [options].
+    """
+    base = np.asarray(base, dtype=np.int64)
+    options = np.asarray(options, dtype=np.int64)
+    gbo = g[np.ix_(base, options)]
+    if base.size:
+        factor = _cholesky(g[np.ix_(base, base)])
+        u = sla.cho_solve(factor, b[base], check_finite=False)
+        w = sla.cho_solve(factor, gbo, check_finite=False)
+        num = b[options] - gbo.T @ u
+        den = g[options, options] - np.einsum("ij,ij->j", gbo, w)
+    else:
+        num, den = b[options], g[options, options]
+    den = np.maximum(den, 0.0)
+    gains = np.where(den > 1e-9 * np.maximum(g[options, options], 1e-300), num ** 2 / np.maximum(den, 1e-300), 0.0)
+    return gains, den
+
+
+def best_addition(g: np.ndarray, b: np.ndarray, base: np.ndarray, options: np.ndarray) -> int:
+    """The option whose column, added to the atoms ``base``, lowers the residual sum of squares most
+    (:func:`addition_gains`; ties go to the first).
+
+    Among near-collinear alternatives (the children of one parent) this picks by fit, where
+    their t values, each diluted by the others, do not.
+    """
+    options = np.asarray(options, dtype=np.int64)
+    return int(options[int(np.argmax(addition_gains(g, b, base, options)[0]))])
+
+
+def swap_within(g: np.ndarray, b: np.ndarray, idx: np.ndarray, groups: Sequence[np.ndarray], rounds: int = 3) -> np.ndarray:
+    """Replace each kept atom by the sibling in its group that fits best with the other kept atoms.
+
+    Backward elimination drops near-collinear alternatives together and may keep the wrong one;
+    a swap by :func:`best_addition` (the atom itself among the options) repairs that. Repeated
+    until nothing changes, at most ``rounds`` times.
+
+    Returns:
+        The kept atoms, sorted.
+    """
+    kept = set(int(i) for i in idx)
+    for _ in range(rounds):
+        changed = False
+        for grp in groups:
+            for j in [int(i) for i in grp if int(i) in kept]:
+                base = np.array(sorted(kept - {j}), dtype=np.int64)
+                options = np.array([int(i) for i in grp if int(i) not in kept or int(i) == j], dtype=np.int64)
+                best = best_addition(g, b, base, options)
+                if best != j:
+                    kept.discard(j)
+                    kept.add(best)
+                    changed = True
+        if not changed:
+            break
+    return np.array(sorted(kept), dtype=np.int64)
 
 
 def backward_select(g: np.ndarray, b: np.ndarray, yy: float, rows: int, orders: np.ndarray, z: float,

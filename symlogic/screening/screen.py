@@ -13,7 +13,6 @@ Everything random is drawn from ``seed``: the same seed and answers give the sam
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,14 +20,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import stats
 
 from ..errors import InputError
 from ..params import finite_number, nonnegative_int, positive_int
 from ..progress import Progress
 from .hierarchy import PassResult, Settings, aliasing_pass, minimum_budget
 from .queries import DEFAULT_BATCH, QueryLog, uniform_masks
-from .recover import Atom, as_and_or, bonferroni_z, global_fit, term_design
+from .dense import MAX_PAIRS, dense_atoms
+from .recover import Atom, as_and_or, bonferroni_z, exceeds_noise, global_fit, term_design
 from .result import Screening, make_terms, r2_score
 from .source import resolve_source
 
@@ -40,6 +39,9 @@ MAX_ORDER = 6
 DEFAULT_HOLDOUT = 1000
 #: A pass is not started with fewer queries left than this many times its minimum.
 _PASS_MARGIN = 2
+#: The refinement asks at most this many uniform masks per feature it offers (at least REFINE_MIN).
+REFINE_ROWS_PER_FEATURE = 2
+REFINE_MIN = 2000
 
 
 def _noise_setting(noise: Any) -> float | None:
@@ -67,7 +69,8 @@ def screen(
     keep_z: float = 3.0,
     closure: int = 2,
     tol: float = 1e-6,
-    refine: float = 0.2,
+    refine: float = 0.0,
+    dense: bool = True,
     blas_threads: int | None = 1,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
@@ -106,10 +109,12 @@ def screen(
         closure: also test the subsets of order ≤ ``closure`` of every candidate atom (catches
             coefficients that cancel on a coarse bucket set).
         tol: coefficients below ``tol`` × the output's standard deviation count as zero.
-        refine: the share of the budget the passes leave for a refinement on uniform masks, spent
-            only when they end with something missing (a dense model, a budget that cut the
-            search): the atoms found are refitted with every main effect and the pairs among the
-            most important candidates. 0 gives the passes everything.
+        refine: a share of the budget held back from the passes for the refinement (0: the passes
+            may use all of it, and the refinement gets what they leave).
+        dense: when the passes end with something missing (a dense model, a budget that cut the
+            search), spend what they left on uniform masks and choose the atoms by a relaxed Lasso
+            over the atoms found, every main effect and the pairs among the most important
+            candidates (docs/theory.md §7.4). False reports what the passes found, refitted.
         blas_threads: BLAS threads for the fits while screening runs (restored after); 1 keeps the
             time steady on a busy machine, where waiting BLAS threads make the fits many times
             slower (the same choice as :mod:`symlogic.transforms`); None leaves the pool as it is.
@@ -151,6 +156,9 @@ def screen(
     )
     tol = finite_number(tol, "tol", 0.0, 1.0)
     refine = finite_number(refine, "refine", 0.0, 0.9)
+    if not isinstance(dense, bool):
+        raise InputError(f"dense must be True or False (whether to refine a model the passes could not finish), "
+                         f"got {dense!r}")
     held = min(DEFAULT_HOLDOUT, budget // 10) if holdout is None else nonnegative_int(holdout, "holdout")
     need = minimum_budget(n, settings)
     if budget - held < need:
@@ -165,14 +173,14 @@ def screen(
         fit_budget = budget - held
         pass_budget = max(int(fit_budget * (1.0 - refine)), min(fit_budget, _PASS_MARGIN * need))
         state = _run_passes(log, n, design_rng, pass_budget, settings, passes, tol, need)
-        if state.status != "complete" and refine > 0 and log.left - held >= n + 8:
+        if state.status != "complete" and dense and log.left - held >= n + 8:
             _refine(log, n, design_rng, state, log.left - held, settings)
         masks, values = log.rows()
         atoms = [a for _, a in state.model[1:]]
         kinds = as_and_or(atoms, state.coef[1:], state.stderr[1:], state.tol_abs,
                           z=bonferroni_z(alpha, max(len(atoms), 1)))
         final, ffit = global_fit(masks, values, [("and", ())] + kinds, alpha, state.tol_abs, sigma,
-                                 lenient=state.lenient)
+                                 lenient=state.lenient, lenient_z=0.0)
         if held:
             hmasks = uniform_masks(held_rng, n, held)
             r2 = r2_score(log.ask(hmasks, keep=False), term_design(hmasks, final) @ ffit.coef)
@@ -189,7 +197,7 @@ def screen(
               "noise_setting": "auto" if sigma is None else sigma, "noise_level0": state.runs[0].noise,
               "initial_buckets": settings.initial_buckets, "rows_per_atom": settings.rows_per_atom,
               "keep_z": settings.keep_z, "closure": settings.closure, "tol": tol, "tol_abs": state.tol_abs,
-              "refine": refine, "refine_queries": state.refine_queries, "fitted_queries": int(values.shape[0])},
+              "refine": refine, "dense": bool(dense), "refine_queries": state.refine_queries, "fitted_queries": int(values.shape[0])},
     )
 
 
@@ -261,48 +269,35 @@ def _run_passes(log: QueryLog, n: int, rng: np.random.Generator, budget: int, se
 
 def _misses(state: _State, settings: Settings) -> bool:
     """Whether the global fit leaves more than noise: an F test against the first pass's level-0 noise
-    estimate, a χ² test against a known σ, or (σ = 0) any residual above the zero tolerance."""
-    fit_std, dof, sigma, alpha = state.fit_std, state.fit_dof, settings.sigma, settings.alpha
+    estimate, a χ² test against a known σ, or (σ = 0) any residual above the zero tolerance; False
+    when there is no model-free noise estimate to compare with."""
     noise0, dof0 = state.runs[0].noise, state.runs[0].noise_dof
-    if fit_std <= state.tol_abs:
+    if settings.sigma is None and (noise0 is None or dof0 < 20):
         return False
-    if sigma is not None:
-        if sigma == 0.0:
-            return True
-        return fit_std ** 2 / sigma ** 2 > stats.chi2.isf(alpha, dof) / dof
-    if noise0 is None or dof0 < 20:
-        return False  # no model-free noise estimate: nothing to compare with
-    if noise0 <= state.tol_abs:
-        return True
-    return fit_std ** 2 / noise0 ** 2 > stats.f.isf(alpha, dof, dof0)
+    return exceeds_noise(state.fit_std, state.fit_dof, noise0, dof0, settings.sigma, settings.alpha, state.tol_abs)
 
 
 def _refine(log: QueryLog, n: int, rng: np.random.Generator, state: _State, queries: int, settings: Settings) -> None:
-    """Spend ``queries`` uniform masks on a model the passes could not finish: refit the atoms found
-    with every candidate's main effect and the pairs among the most important candidates, as many
-    as a third of the rows can estimate; keep the significant ones — main effects at |t| > 2 (a
-    dense model's many small main effects carry much of its output), the rest at the Bonferroni
-    level (docs/theory.md §7.4)."""
+    """Spend up to ``queries`` uniform masks on a model the passes could not finish, and choose its
+    atoms by the relaxed Lasso over the atoms found, every main effect and the pairs among the most
+    important candidates (:mod:`.dense`, docs/theory.md §7.4). The chosen atoms are kept by the
+    final fit unless their coefficient is below the zero tolerance."""
+    features = n + (min(MAX_PAIRS, math.comb(n, 2)) if settings.max_order >= 2 else 0) + len(state.model)
+    queries = min(queries, max(REFINE_MIN, REFINE_ROWS_PER_FEATURE * features))
     log.ask(uniform_masks(rng, n, queries))
     masks, values = log.rows()
-    atoms = [a for _, a in state.model[1:]]
-    importance = np.zeros(n)
-    for a, c in zip(atoms, state.coef[1:]):
-        importance[list(a)] += abs(c) / len(a)
-    ranked = sorted(range(n), key=lambda i: (-importance[i], i))
-    cap = max(values.shape[0] // 3, 1)
-    terms = list(dict.fromkeys([()] + atoms + [(i,) for i in ranked]))[:cap]
-    if settings.max_order >= 2:
-        have = set(terms)
-        top = 2
-        while top < n and len(have) + math.comb(top + 1, 2) - math.comb(top, 2) <= cap:
-            top += 1
-        pairs = [tuple(sorted(p)) for p in itertools.combinations(ranked[:top], 2)]
-        terms += [p for p in pairs if p not in have][:max(cap - len(terms), 0)]
-    mains = frozenset(("and", (i,)) for i in range(n))
-    model, fit = global_fit(masks, values, [("and", a) for a in terms], settings.alpha, state.tol_abs, settings.sigma,
-                            lenient=mains)
+    found = [a for _, a in state.model[1:]]
+    uniform = np.arange(values.shape[0] - queries, values.shape[0])
+    atoms = dense_atoms(masks, values, found, rng, pairs=settings.max_order >= 2, pool=uniform)
+    terms = [("and", ())] + [("and", a) for a in atoms]
+    model, fit = global_fit(masks, values, terms, settings.alpha, state.tol_abs, settings.sigma,
+                            lenient=frozenset(terms), lenient_z=0.0)
     state.model, state.coef, state.stderr = model, fit.coef, fit.stderr
-    state.lenient = frozenset(t for t in model if t in mains)
+    state.lenient = frozenset(model)
     state.fit_std, state.fit_dof, state.refine_queries = fit.resid_std, fit.dof, queries
-    state.status = "complete" if not _misses(state, settings) else ("budget" if state.status == "budget" else "residual")
+    # "complete" needs a test that passes: no noise estimate leaves the status as it was
+    if not exceeds_noise(state.fit_std, state.fit_dof, state.runs[0].noise, state.runs[0].noise_dof, settings.sigma,
+                         settings.alpha, state.tol_abs):
+        state.status = "complete"
+    elif state.status != "budget":
+        state.status = "residual"

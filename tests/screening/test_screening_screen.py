@@ -139,9 +139,24 @@ def test_bad_arguments_are_refused(kwargs: dict, message: str) -> None:
 
 
 def test_a_budget_that_cuts_the_search_says_so() -> None:
+    """Ten AND terms of order 3: the passes cannot finish in 150 queries and the refinement offers
+    main effects and pairs only, so something is missing and the status says it was the budget."""
+    f = lambda m: m.reshape(m.shape[0], 10, 3).all(axis=2).sum(axis=1).astype(float)  # noqa: E731
+    s = screen(f, 30, budget=150)
+    assert s.status == "budget" and s.queries <= 150
+    assert any(lv.pruned for lv in s.levels) and s.meta["refine_queries"] > 0
+    alone = screen(f, 30, budget=150, dense=False)
+    assert alone.status == "budget" and alone.meta["refine_queries"] == 0
+
+
+def test_the_refinement_recovers_a_sum_the_passes_cannot_finish() -> None:
+    """v = Σ x_i over 30 candidates from 100 queries: the passes stop (a dense model for this
+    budget) and the relaxed Lasso on uniform masks finds every main effect, coefficient 1."""
     s = screen(lambda m: m.sum(axis=1), 30, budget=100)
-    assert s.status == "budget" and s.queries <= 100
-    assert any(lv.pruned for lv in s.levels)
+    assert s.meta["refine_queries"] > 0 and s.status == "complete"
+    assert sorted(t.indices for t in s.terms) == [(i,) for i in range(30)]
+    assert all(t.kind == "and" and t.coefficient == pytest.approx(1.0, abs=1e-6) for t in s.terms)
+    assert abs(s.bias) < 1e-6 and s.r2 == pytest.approx(1.0)
 
 
 def test_query_function_needs_n_candidates() -> None:
@@ -163,13 +178,15 @@ def test_r2_score_closed_forms() -> None:
 
 def test_a_dense_model_is_refined_with_main_effects() -> None:
     """A saturating sum of 60 weighted candidates has small interactions of every order: the passes
-    find the strongest terms and the refinement refits every main effect on uniform masks
-    (docs/theory.md §7.4), which the passes alone do not reach."""
+    cannot finish, and the relaxed Lasso on uniform masks (docs/theory.md §7.4) finds the main
+    effects that the passes alone do not reach."""
     w = np.random.default_rng(3).normal(size=60)
     f = lambda m: 3.0 * np.tanh((m.astype(float) @ w) / 3.0)  # noqa: E731
     refined = screen(f, 60, budget=1500, max_order=2)
-    alone = screen(f, 60, budget=1500, max_order=2, refine=0.0)
+    alone = screen(f, 60, budget=1500, max_order=2, dense=False)
     assert refined.meta["refine_queries"] > 0 and alone.meta["refine_queries"] == 0
     assert refined.r2 > 0.85 > alone.r2
-    assert len({t.indices for t in refined.terms if t.order == 1}) > 40
+    mains = {t.indices for t in refined.terms if t.order == 1}
+    assert {(int(i),) for i in np.argsort(-np.abs(w))[:20]} <= mains  # the 20 largest weights
+    assert len(mains) > len({t.indices for t in alone.terms if t.order == 1})
     assert refined.ranking[0] == f"x{int(np.argmax(np.abs(w)))}"

@@ -76,7 +76,10 @@ def relaxed_lasso(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, n_a
     The validation rows are drawn from ``pool`` (row indices; all rows when None): the rows whose
     distribution the model will be judged on, e.g. the uniform masks when R² is measured on
     uniform masks. Supports that leave fewer than three residual degrees of freedom on the
-    fitting rows are not scored (their least squares would interpolate). Returns sorted column indices (possibly empty: the constant alone wins).
+    fitting rows are not scored (their least squares would interpolate).
+
+    Returns:
+        Sorted column indices (possibly empty: the constant alone wins).
     """
     from sklearn.linear_model import lasso_path
 

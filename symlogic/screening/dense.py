@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .recover import Atom, atom_design
+from .recover import Atom, atom_design, term_design
 
 __all__ = ["parity_design", "relaxed_lasso", "dense_atoms", "main_ranking", "MAX_PAIRS"]
 
@@ -44,17 +44,7 @@ SLACK = 0.02
 
 def parity_design(present: np.ndarray, atoms: Sequence[Atom]) -> np.ndarray:
     """X[r, j] = Π_{i ∈ atoms[j]} (2·present[r, i] − 1) (1 for the empty atom): float64 [m, p]."""
-    m = present.shape[0]
-    x = np.ones((m, len(atoms)))
-    by_order: dict[int, list[int]] = {}
-    for j, atom in enumerate(atoms):
-        if atom:
-            by_order.setdefault(len(atom), []).append(j)
-    for cols in by_order.values():
-        idx = np.array([atoms[j] for j in cols], dtype=np.int64)
-        absent = (~present[:, idx]).sum(axis=2)  # [m, p_r]
-        x[:, cols] = 1.0 - 2.0 * (absent % 2)
-    return x
+    return term_design(present, [("parity", a) for a in atoms])
 
 
 def _lstsq_score(x_fit: np.ndarray, y_fit: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,

@@ -34,8 +34,18 @@ def atom_design(present: np.ndarray, atoms: Sequence[Atom]) -> np.ndarray:
     return term_design(present, [("and", a) for a in atoms])
 
 
+def _block_values(block: np.ndarray, kind: str) -> np.ndarray:
+    """A term kind on a block [rows, p, |S|] of presences: AND, OR, or the parity Π(2·x − 1)."""
+    if kind == "and":
+        return block.all(axis=2)
+    if kind == "or":
+        return block.any(axis=2)
+    return 1.0 - 2.0 * ((~block).sum(axis=2) % 2)
+
+
 def term_design(present: np.ndarray, terms: Sequence[tuple[str, Atom]]) -> np.ndarray:
-    """X[r, j] = AND_S or OR_S of ``present[r]`` for ``terms[j] = (kind, S)``: float64 [m, p]."""
+    """X[r, j] = AND_S, OR_S or the parity Π_{i∈S}(2·present[r, i] − 1) of ``present[r]`` for
+    ``terms[j] = (kind, S)``, kind "and", "or" or "parity" (1 for the empty S): float64 [m, p]."""
     m = present.shape[0]
     x = np.ones((m, len(terms)))
     groups: dict[tuple[str, int], list[int]] = {}
@@ -46,7 +56,7 @@ def term_design(present: np.ndarray, terms: Sequence[tuple[str, Atom]]) -> np.nd
         idx = np.array([terms[j][1] for j in cols], dtype=np.int64)
         for start in range(0, m, ROW_CHUNK):
             block = present[start:start + ROW_CHUNK][:, idx]  # [rows, p_r, r]
-            x[start:start + block.shape[0], cols] = block.all(axis=2) if kind == "and" else block.any(axis=2)
+            x[start:start + block.shape[0], cols] = _block_values(block, kind)
     return x
 
 

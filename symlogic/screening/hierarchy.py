@@ -1,11 +1,13 @@
 """One aliasing pass: find the Möbius atoms of a sparse game by splitting buckets of candidates.
 
-The N candidates start in B₀ random buckets. Asking ``fn`` on bucket masks (every bucket present
-or absent as a whole) gives a game on the buckets whose Möbius coefficient on a bucket set J is
-the sum of the candidates' coefficients a_S over the sets S that land exactly on J (docs/theory.md
-§7). Each level fits the terms of that game by least squares, keeps the significant ones, splits
-every bucket they use in two at random, and offers the children of the kept terms (each bucket
-replaced by one or both of its halves) as the next level's candidates. Buckets no kept term uses
+The N candidates start in B₀ random buckets (a pass first probes with the fewest buckets that
+need no more halvings, :func:`probe_buckets`, and starts again with B₀ when they are crowded).
+Asking ``fn`` on bucket masks (every bucket present or absent as a whole) gives a game on the
+buckets whose Möbius coefficient on a bucket set J is the sum of the candidates' coefficients a_S
+over the sets S that land exactly on J (docs/theory.md §7). Each level fits the terms of that game
+by least squares, keeps the significant ones, splits every bucket they use in two at random, and
+offers the children of the kept terms (each bucket replaced by one or both of its halves) as the
+next level's candidates. Buckets no kept term uses
 leave the game. The pass ends when every bucket left holds one candidate.
 
 A level first fits a lean dictionary (:mod:`symlogic.screening.children`): the kept Möbius atoms
@@ -38,7 +40,8 @@ from .recover import (Atom, Fit, addition_gains, backward_select, best_addition,
                       normal_equations, normal_fit, swap_within, term_design)
 
 __all__ = ["Settings", "LevelInfo", "PassResult", "aliasing_pass", "level0_buckets", "dictionary_size",
-           "minimum_budget", "completions", "MAX_EXHAUSTIVE", "STOP_FACTOR", "DENSE_GROWTH", "MORE_ROUNDS", "LEVEL0_SHARE"]
+           "minimum_budget", "completions", "probe_buckets", "MAX_EXHAUSTIVE", "STOP_FACTOR", "DENSE_GROWTH", "MORE_ROUNDS",
+           "LEVEL0_SHARE", "CROWDED", "MISFIT"]
 
 #: A next level's dictionary this many times the largest so far marks a dense model (:func:`_projected`).
 DENSE_GROWTH = 1.5
@@ -53,6 +56,13 @@ STOP_FACTOR = 1.0
 LEVEL0_SHARE = 0.75
 #: The most times a level doubles its rows because they cannot tell a strong parent's children apart.
 MORE_ROUNDS = 2
+#: A probing level 0 (:func:`probe_buckets`) that keeps more than this share of its dictionary has
+#: buckets too crowded to split cheaply: level 0 starts again with ``initial_buckets``.
+CROWDED = 0.25
+#: ... as it does when the probe's residual exceeds this share of the answers' standard deviation:
+#: a dense model or terms beyond max_order, which a coarse level 0 would take for noise (and then
+#: test every later fit against too large a noise level). First passes only.
+MISFIT = 0.1
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,21 @@ def level0_buckets(n: int, budget: int, settings: Settings) -> int:
     return b
 
 
+def probe_buckets(n: int, full: int) -> int:
+    """The fewest buckets that need no more levels than ``full``: ⌈N / 2^L⌉ with L = ⌈log₂(N / full)⌉.
+
+    Level 0 fits every atom of order ≤ max_order over its buckets, C(B, ≤ 4) of them: 163 for 8
+    buckets against 794 for 12, while 1024 candidates in 8 or in 12 buckets both need 7 halvings.
+    On a sparse game the smaller level 0 is the same search for a fifth of the rows; on a crowded
+    one (many terms per bucket) its atoms are mostly significant and level 0 starts again with
+    ``full`` buckets (:data:`CROWDED`).
+    """
+    if full >= n:
+        return n
+    halvings = math.ceil(math.log2(n / full))
+    return min(full, max(math.ceil(n / 2 ** halvings), 1))
+
+
 def _levels_left(largest: int) -> int:
     return max(math.ceil(math.log2(max(largest, 1))), 0) + 1
 
@@ -249,13 +274,11 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
     Returns:
         The atoms resolved to single candidates (sorted index tuples, the constant excluded).
     """
-    b0 = level0_buckets(n, budget, settings)
-    if _rows(dictionary_size(b0, settings.max_order), b0, settings, LEVEL0_SHARE)[0] > budget:
+    full = level0_buckets(n, budget, settings)
+    if _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0] > budget:
         raise InputError(f"a screening pass over {n} candidates needs at least "
                          f"{minimum_budget(n, settings)} queries, but only {budget} are left; raise budget")
-    buckets = [np.sort(part) for part in np.array_split(rng.permutation(n), b0)]
-    level0 = [("and", a) for r in range(settings.max_order + 1) for a in itertools.combinations(range(b0), r)]
-    plan = _Plan(level0, [], [], 0)
+    buckets, plan = _level0(n, probe_buckets(n, full), settings, rng)
     fallback: _Plan | None = None  # the full dictionary of this level, when ``plan`` is the lean one
     levels: list[LevelInfo] = []
     used = widest = 0  # queries asked; the largest dictionary fitted so far
@@ -312,6 +335,14 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         terms = plan.terms
         levels.append(LevelInfo(pass_index, level, len(buckets), int(largest), len(terms), m,
                                 exhaustive, int(kept.sum()) - 1, float(fit.resid_std), expanded=expanded))
+        # a probe may start level 0 again with B₀ buckets once; its rows stay in the caller's fits
+        restart = (level == 0 and len(buckets) < full
+                   and _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0] <= budget - used)
+        if restart and (kept.sum() - 1 > CROWDED * (len(terms) - 1)
+                        or (pass_index == 0 and fit.resid_std > MISFIT * scale)):
+            # crowded, or misfit (a later pass screens a residual, mostly noise: its misfit says nothing)
+            buckets, plan = _level0(n, full, settings, rng)
+            continue
         chosen = [j for j in np.flatnonzero(kept) if terms[j][1]]
         if final or not chosen:
             resolved: dict[Atom, None] = {}
@@ -339,10 +370,21 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         widest = max(widest, len(terms))
         projected = _projected(_rows(offered, len(buckets), settings)[0], levels_left, offered / widest)
         if len(plan.terms) == 1 or projected > STOP_FACTOR * (budget - used):
+            if restart and len(plan.terms) > 1:  # the probe's buckets split too widely: B₀ buckets
+                buckets, plan = _level0(n, full, settings, rng)
+                fallback = None
+                continue
             # nothing fits, or the pass cannot finish: a dense model for this budget; what is left
             # goes to the refinement (docs/theory.md §7.4)
             return PassResult([], levels, noise, noise_dof, scale, False, used)
         level += 1
+
+
+def _level0(n: int, b0: int, settings: Settings, rng: np.random.Generator) -> tuple[list[np.ndarray], "_Plan"]:
+    """A random partition into ``b0`` buckets and level 0's complete dictionary over them."""
+    buckets = [np.sort(part) for part in np.array_split(rng.permutation(n), b0)]
+    terms = [("and", a) for r in range(settings.max_order + 1) for a in itertools.combinations(range(b0), r)]
+    return buckets, _Plan(terms, [], [], 0)
 
 
 @dataclass

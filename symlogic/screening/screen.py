@@ -102,7 +102,8 @@ def screen(
         holdout: held-out uniform masks for R² (default min(1000, budget // 10); 0 skips R²).
         alpha: family-wise significance level of the tests.
         passes: the most aliasing passes (a pass after the first runs on the residual).
-        initial_buckets: buckets at the first level (fewer when the budget is small).
+        initial_buckets: buckets at the first level (fewer when the budget is small); each pass
+            first probes with the fewest that need no more halvings (docs/theory.md §7.3).
         rows_per_atom: queries per candidate atom at each level.
         keep_z: the |t| above which an atom is kept at an intermediate level (false positives cost
             queries, misses cost a pass).

@@ -196,3 +196,44 @@ def test_settings_level0_rows() -> None:
     p = hierarchy.dictionary_size(12, 4)
     assert hierarchy._rows(p, 12, s, hierarchy.LEVEL0_SHARE) == (int(np.ceil(hierarchy.LEVEL0_SHARE * 2 * p)), False)
     assert hierarchy._rows(hierarchy.dictionary_size(8, 4), 8, s, hierarchy.LEVEL0_SHARE) == (256, True)
+
+
+@pytest.mark.parametrize(("n", "full", "probe"), [(1024, 12, 8), (1000, 12, 8), (256, 12, 8), (79, 12, 10),
+                                                  (100, 12, 7), (12, 12, 12), (5, 12, 5), (1024, 16, 16)])
+def test_probe_buckets_closed_forms(n: int, full: int, probe: int) -> None:
+    """The fewest buckets that need no more halvings than ``full`` buckets."""
+    assert hierarchy.probe_buckets(n, full) == probe
+
+
+@given(st.integers(2, 5000), st.integers(1, 20))
+def test_probe_buckets_need_no_more_levels(n: int, full: int) -> None:
+    """Against brute force: no bucket count below the probe resolves N candidates in as few halvings."""
+    def halvings(b: int) -> int:
+        return hierarchy._levels_left(-(-n // b))
+
+    probe = hierarchy.probe_buckets(n, full)
+    assert probe <= full and halvings(probe) <= halvings(min(full, n))
+    assert all(halvings(b) > halvings(min(full, n)) for b in range(1, probe))
+
+
+def test_a_sparse_game_keeps_the_probe_and_a_crowded_one_starts_again() -> None:
+    """Ten disjoint terms among 1024 keep the 8-bucket level 0; 60 terms among 256 crowd 8 buckets,
+    and so does a dense saturating sum: level 0 starts again with initial_buckets, and the sparse
+    search still resolves every atom."""
+    terms = planted_terms(1024, 10, seed=2, disjoint=True)
+    f = game(terms)
+    noise = np.random.default_rng(1)
+    run = aliasing_pass(lambda m: f(m) + 0.1 * noise.standard_normal(m.shape[0]), 1024, np.random.default_rng(2),
+                        20000, Settings())
+    assert run.levels[0].buckets == 8 and [lv.level for lv in run.levels].count(0) == 1
+    assert run.complete and set(run.atoms) == _resolved(terms)
+
+    crowded = game(planted_terms(256, 60, seed=3, disjoint=True))
+    run = aliasing_pass(crowded, 256, np.random.default_rng(2), 40000, Settings(sigma=0.0))
+    assert [(lv.level, lv.buckets) for lv in run.levels[:2]] == [(0, 8), (0, 12)]
+    assert run.levels[0].kept > hierarchy.CROWDED * (hierarchy.dictionary_size(8, 4) - 1)
+
+    w = np.random.default_rng(3).normal(size=60)
+    run = aliasing_pass(lambda m: 3.0 * np.tanh((m.astype(float) @ w) / 3.0), 60, np.random.default_rng(0), 1500,
+                        Settings(max_order=2))
+    assert [(lv.level, lv.buckets) for lv in run.levels[:2]] == [(0, 8), (0, 12)]

@@ -117,12 +117,13 @@ def test_a_constant_function_has_no_terms() -> None:
 
 def test_noise_left_unexplained_is_reported() -> None:
     """An order-5 term is beyond max_order = 2: against the known noise level the residual test says
-    so instead of "complete" (the level-0 estimate cannot: it absorbs the same misfit)."""
+    so instead of "complete". (The level-0 estimate may absorb part of the same misfit, so with
+    noise="auto" only the held-out R² is sure to show it.)"""
     f = game([("and", (0, 1, 2, 3, 4), 3.0), ("and", (10,), 1.0)])
     s = screen(noisy(f, 0.01), 40, budget=12000, max_order=2, noise=0.01)
     assert s.status == "residual" and s.r2 < 0.99
     assert "x10" in s.ranking[:6]
-    assert screen(noisy(f, 0.01), 40, budget=12000, max_order=2).status == "complete"
+    assert screen(noisy(f, 0.01), 40, budget=12000, max_order=2).r2 < 0.99
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -41,7 +41,7 @@ from .recover import (Atom, Fit, addition_gains, backward_select, best_addition,
 
 __all__ = ["Settings", "LevelInfo", "PassResult", "aliasing_pass", "level0_buckets", "dictionary_size",
            "minimum_budget", "completions", "probe_buckets", "MAX_EXHAUSTIVE", "STOP_FACTOR", "DENSE_GROWTH", "MORE_ROUNDS",
-           "LEVEL0_SHARE", "CROWDED", "MISFIT"]
+           "LEVEL0_SHARE", "CROWDED", "MISFIT", "MISFIT_RESERVE", "REPLICATES"]
 
 #: A next level's dictionary this many times the largest so far marks a dense model (:func:`_projected`).
 DENSE_GROWTH = 1.5
@@ -59,10 +59,16 @@ MORE_ROUNDS = 2
 #: A probing level 0 (:func:`probe_buckets`) that keeps more than this share of its dictionary has
 #: buckets too crowded to split cheaply: level 0 starts again with ``initial_buckets``.
 CROWDED = 0.25
-#: ... as it does when the probe's residual exceeds this share of the answers' standard deviation:
-#: a dense model or terms beyond max_order, which a coarse level 0 would take for noise (and then
-#: test every later fit against too large a noise level). First passes only.
+#: Level 0 of the first pass asks this many of its masks again when its residual is material
+#: (:data:`MISFIT`): their differences estimate the noise without any model (pure error), against
+#: which level 0's own residual shows a lack of fit.
+REPLICATES = 32
+#: Level 0's residual is material above this share of the answers' standard deviation (1 % of
+#: their variance); a lack of fit then means material effects above max_order.
 MISFIT = 0.1
+#: ... and a pass with such a lack of fit stops when the rest of it is projected above this share of
+#: the budget left (what it leaves goes to the refinement, which models dense outputs better).
+MISFIT_RESERVE = 0.5
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,13 @@ class PassResult:
     scale: float
     complete: bool
     queries: int
+    #: pure error: the noise standard deviation from replicated level-0 masks, and its degrees of
+    #: freedom (None, 0: no replicates were asked)
+    pure: float | None = None
+    pure_dof: int = 0
+    #: level 0 left a material lack of fit (:data:`MISFIT`) that the pure error (or the known σ)
+    #: does not explain: effects above max_order, which no level of this search can resolve
+    misfit: bool = False
 
 
 def dictionary_size(buckets: int, max_order: int) -> int:
@@ -283,6 +296,13 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
     levels: list[LevelInfo] = []
     used = widest = 0  # queries asked; the largest dictionary fitted so far
     noise, noise_dof, scale = None, 0, 0.0
+    pure: float | None = None
+    pure_dof, misfit = 0, False
+    stop_factor = STOP_FACTOR
+
+    def done(atoms: list[Atom], complete: bool) -> PassResult:
+        return PassResult(atoms, levels, noise, noise_dof, scale, complete, used, pure, pure_dof, misfit)
+
     level = 0
     while True:
         largest = max((b.size for b in buckets), default=1)
@@ -309,8 +329,8 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
                 plan, fallback, expanded = fallback, None, True
                 full_rows = _rows(len(plan.terms), len(buckets), settings)[0]
                 more = max(full_rows - m, 0)
-                if _projected(full_rows, _levels_left(int(largest))) > STOP_FACTOR * (budget - used + m):
-                    return PassResult([], levels, noise, noise_dof, scale, False, used)  # as below: cannot finish
+                if _projected(full_rows, _levels_left(int(largest))) > stop_factor * (budget - used + m):
+                    return done([], False)  # as below: cannot finish
                 if plan.pruned:
                     levels[-1] = LevelInfo(**{**levels[-1].to_dict(), "pruned": plan.pruned})  # type: ignore[arg-type]
             else:
@@ -325,7 +345,7 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
                 else:
                     break
             if more > budget - used:
-                return PassResult([], levels, noise, noise_dof, scale, False, used)
+                return done([], False)
             if more:
                 p2, m2 = bucket_masks(rng, buckets, n, more)
                 y = np.concatenate([y, ask(m2)])
@@ -335,12 +355,25 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         terms = plan.terms
         levels.append(LevelInfo(pass_index, level, len(buckets), int(largest), len(terms), m,
                                 exhaustive, int(kept.sum()) - 1, float(fit.resid_std), expanded=expanded))
-        # a probe may start level 0 again with B₀ buckets once; its rows stay in the caller's fits
+        if (level == 0 and pass_index == 0 and not misfit and noise is not None
+                and max(noise, fit.resid_std) > MISFIT * scale):
+            # a material residual (of the complete dictionary, or of the atoms kept): noise, or
+            # effects above max_order at the bucket level, or many small ones (a dense model)? The
+            # same masks asked again tell (pure error) whether the complete dictionary's residual is
+            # noise; on a lack of fit the pass keeps half of what is left for the refinement
+            if pure is None and settings.sigma is None and budget - used >= 8 * REPLICATES:
+                again = np.resize(np.arange(masks.shape[0]), REPLICATES)  # the rows are random already
+                diff = ask(masks[again]) - y[again]
+                used += REPLICATES
+                pure, pure_dof = float(np.sqrt(np.mean(diff ** 2) / 2.0)), REPLICATES
+            misfit = (pure is not None or settings.sigma is not None) and exceeds_noise(
+                noise, noise_dof, pure, pure_dof, settings.sigma, settings.alpha, tol_abs)
+            stop_factor = STOP_FACTOR * (MISFIT_RESERVE if misfit else 1.0)
+        # a probe may start level 0 again with B₀ buckets once (not after a lack of fit, which more
+        # buckets do not cure); its rows stay in the caller's fits
         restart = (level == 0 and len(buckets) < full
                    and _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0] <= budget - used)
-        if restart and (kept.sum() - 1 > CROWDED * (len(terms) - 1)
-                        or (pass_index == 0 and fit.resid_std > MISFIT * scale)):
-            # crowded, or misfit (a later pass screens a residual, mostly noise: its misfit says nothing)
+        if restart and not misfit and kept.sum() - 1 > CROWDED * (len(terms) - 1):
             buckets, plan = _level0(n, full, settings, rng)
             continue
         chosen = [j for j in np.flatnonzero(kept) if terms[j][1]]
@@ -351,7 +384,7 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
                 if all(buckets[c].size == 1 for c in atom):
                     single = tuple(sorted(int(buckets[c][0]) for c in atom))
                     resolved.update(dict.fromkeys(down_set(single) if kind == "or" else [single]))
-            return PassResult(list(resolved), levels, noise, noise_dof, scale, True, used)
+            return done(list(resolved), True)
         active = sorted({c for j in chosen for c in terms[j][1]})
         buckets, kids = _split(buckets, active, rng)
         levels_left = _levels_left(max(b.size for b in buckets))
@@ -369,14 +402,14 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         offered = len(plan.terms) + plan.pruned
         widest = max(widest, len(terms))
         projected = _projected(_rows(offered, len(buckets), settings)[0], levels_left, offered / widest)
-        if len(plan.terms) == 1 or projected > STOP_FACTOR * (budget - used):
-            if restart and len(plan.terms) > 1:  # the probe's buckets split too widely: B₀ buckets
+        if len(plan.terms) == 1 or projected > stop_factor * (budget - used):
+            if restart and not misfit and len(plan.terms) > 1:  # the probe split too widely: B₀ buckets
                 buckets, plan = _level0(n, full, settings, rng)
                 fallback = None
                 continue
             # nothing fits, or the pass cannot finish: a dense model for this budget; what is left
             # goes to the refinement (docs/theory.md §7.4)
-            return PassResult([], levels, noise, noise_dof, scale, False, used)
+            return done([], False)
         level += 1
 
 

@@ -198,7 +198,9 @@ def screen(
               "noise_setting": "auto" if sigma is None else sigma, "noise_level0": state.runs[0].noise,
               "initial_buckets": settings.initial_buckets, "rows_per_atom": settings.rows_per_atom,
               "keep_z": settings.keep_z, "closure": settings.closure, "tol": tol, "tol_abs": state.tol_abs,
-              "refine": refine, "dense": bool(dense), "refine_queries": state.refine_queries, "fitted_queries": int(values.shape[0])},
+              "refine": refine, "dense": bool(dense), "refine_queries": state.refine_queries, "fitted_queries": int(values.shape[0]),
+              "pure_noise": state.runs[0].pure, "pure_noise_dof": state.runs[0].pure_dof,
+              "lack_of_fit": state.runs[0].misfit},
     )
 
 
@@ -259,6 +261,8 @@ def _run_passes(log: QueryLog, n: int, rng: np.random.Generator, budget: int, se
         if not run.complete or any(lv.pruned for lv in run.levels):
             state.status = "budget"  # the budget cut the search: some candidates were never tested
             break
+        if runs[0].misfit:
+            break  # effects above max_order: no further pass resolves them ("residual"; the refinement may)
         if not _misses(state, settings):
             state.status = "complete"
             break
@@ -296,9 +300,11 @@ def _refine(log: QueryLog, n: int, rng: np.random.Generator, state: _State, quer
     state.model, state.coef, state.stderr = model, fit.coef, fit.stderr
     state.lenient = frozenset(model)
     state.fit_std, state.fit_dof, state.refine_queries = fit.resid_std, fit.dof, queries
-    # "complete" needs a test that passes: no noise estimate leaves the status as it was
-    if not exceeds_noise(state.fit_std, state.fit_dof, state.runs[0].noise, state.runs[0].noise_dof, settings.sigma,
-                         settings.alpha, state.tol_abs):
+    # "complete" needs a test that passes: no noise estimate leaves the status as it was; after a
+    # lack of fit at level 0 the test is against the pure error (level 0's residual holds the misfit)
+    first = state.runs[0]
+    noise, dof = (first.pure, first.pure_dof) if first.misfit else (first.noise, first.noise_dof)
+    if not exceeds_noise(state.fit_std, state.fit_dof, noise, dof, settings.sigma, settings.alpha, state.tol_abs):
         state.status = "complete"
     elif state.status != "budget":
         state.status = "residual"

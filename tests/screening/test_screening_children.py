@@ -217,9 +217,8 @@ def test_probe_buckets_need_no_more_levels(n: int, full: int) -> None:
 
 
 def test_a_sparse_game_keeps_the_probe_and_a_crowded_one_starts_again() -> None:
-    """Ten disjoint terms among 1024 keep the 8-bucket level 0; 60 terms among 256 crowd 8 buckets,
-    and so does a dense saturating sum: level 0 starts again with initial_buckets, and the sparse
-    search still resolves every atom."""
+    """Ten disjoint terms among 1024 keep the 8-bucket level 0; 60 terms among 256 crowd 8 buckets:
+    level 0 starts again with initial_buckets, and the sparse search still resolves every atom."""
     terms = planted_terms(1024, 10, seed=2, disjoint=True)
     f = game(terms)
     noise = np.random.default_rng(1)
@@ -232,8 +231,29 @@ def test_a_sparse_game_keeps_the_probe_and_a_crowded_one_starts_again() -> None:
     run = aliasing_pass(crowded, 256, np.random.default_rng(2), 40000, Settings(sigma=0.0))
     assert [(lv.level, lv.buckets) for lv in run.levels[:2]] == [(0, 8), (0, 12)]
     assert run.levels[0].kept > hierarchy.CROWDED * (hierarchy.dictionary_size(8, 4) - 1)
+    assert not run.misfit and run.pure is None  # a known σ needs no replicates
 
+
+def test_lack_of_fit_against_pure_error() -> None:
+    """Replicated level-0 masks estimate the noise without a model: a deterministic dense sum shows a
+    lack of fit (pure error exactly 0), a noisy sparse game does not (pure error ≈ σ), and an exactly
+    sparse one leaves no material residual to test; an order-5 term beyond max_order = 4 does (12 candidates: one per
+    bucket, so the term cannot fold onto fewer buckets)."""
     w = np.random.default_rng(3).normal(size=60)
     run = aliasing_pass(lambda m: 3.0 * np.tanh((m.astype(float) @ w) / 3.0), 60, np.random.default_rng(0), 1500,
                         Settings(max_order=2))
-    assert [(lv.level, lv.buckets) for lv in run.levels[:2]] == [(0, 8), (0, 12)]
+    assert run.misfit and run.pure == 0.0 and run.pure_dof == hierarchy.REPLICATES
+
+    f = game(planted_terms(256, 5, seed=1, disjoint=True))
+    noise = np.random.default_rng(4)
+    run = aliasing_pass(lambda m: f(m) + 0.3 * noise.standard_normal(m.shape[0]), 256, np.random.default_rng(1),
+                        20000, Settings())
+    assert not run.misfit and 0.2 < run.pure < 0.4
+
+    sparse = game([("and", (3, 9), 2.0), ("or", (20, 40, 41), -1.0)])
+    run = aliasing_pass(sparse, 64, np.random.default_rng(1), 20000, Settings())
+    assert not run.misfit and run.pure is None and run.complete  # no material residual: nothing asked again
+
+    high = game([("and", (3, 9), 1.0), ("and", (4, 5, 6, 7, 8), 3.0)])
+    run = aliasing_pass(high, 12, np.random.default_rng(1), 20000, Settings())
+    assert run.misfit and run.pure == 0.0

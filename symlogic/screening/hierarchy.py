@@ -7,8 +7,12 @@ buckets whose Möbius coefficient on a bucket set J is the sum of the candidates
 over the sets S that land exactly on J (docs/theory.md §7). Each level fits the terms of that game
 by least squares, keeps the significant ones, splits every bucket they use in two at random, and
 offers the children of the kept terms (each bucket replaced by one or both of its halves) as the
-next level's candidates. Buckets no kept term uses
-leave the game. The pass ends when every bucket left holds one candidate.
+next level's candidates. Buckets no kept term uses leave the game. The pass ends when every bucket
+left holds one candidate.
+
+When level 0 of the first pass leaves a material residual, some of its masks are asked again: the
+pure error of those replicates tells noise from a lack of fit (effects above max_order, a dense
+model), after which the pass keeps half of what is left for the caller's refinement.
 
 A level first fits a lean dictionary (:mod:`symlogic.screening.children`): the kept Möbius atoms
 rewritten with OR terms where that is shorter, an OR parent offering its OR children (an OR term

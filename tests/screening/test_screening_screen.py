@@ -186,6 +186,9 @@ def test_a_dense_model_is_refined_with_main_effects() -> None:
     refined = screen(f, 60, budget=1500, max_order=2)
     alone = screen(f, 60, budget=1500, max_order=2, dense=False)
     assert refined.meta["refine_queries"] > 0 and alone.meta["refine_queries"] == 0
+    # a deterministic function: replicated masks agree exactly, so level 0's residual is a lack of fit
+    assert refined.meta["lack_of_fit"] and refined.meta["pure_noise"] == 0.0 and refined.status != "complete"
+    assert alone.status != "complete"  # even without the refinement the lack of fit stands
     assert refined.r2 > 0.85 > alone.r2
     mains = {t.indices for t in refined.terms if t.order == 1}
     assert {(int(i),) for i in np.argsort(-np.abs(w))[:20]} <= mains  # the 20 largest weights

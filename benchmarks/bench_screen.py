@@ -38,7 +38,7 @@ Run:  python benchmarks/bench_screen.py --small                  (a minute: show
       python benchmarks/bench_screen.py [--sizes 64,256,1024] [--terms 10,50] [--sigma 0.1] [--seeds 0,1]
                                         [--budget 50000] [--peers spex,proxyspex,kernelshapiq]
                                         [--peer-max-n 256] [--kernel-max-features 5000] [--text]
-                                        [--text-budget 3000] [--k 8] [--device cpu|cuda]
+                                        [--text-budget 3000] [--text-seeds 0,1,2] [--k 8] [--device cpu|cuda]
       python benchmarks/bench_screen.py --curve [--sizes 256] [--terms 10] [--seeds 0,1,2,3]
                                         [--budgets 1500,2000,3000,4500,6000,9000]
                                         [--peers spex,proxyspex,kernelshapiq] [--peer-max-n 256]
@@ -387,6 +387,26 @@ def _has(module: str) -> bool:
 
 
 # ---- a real model -----------------------------------------------------------------------------------
+def text_peer(p: str, fn: Game, n: int, args: argparse.Namespace, seed: int, held: np.ndarray,
+              y: np.ndarray) -> tuple[int, float, float, str]:
+    """One peer on the text model: (queries, R² on the held-out masks, seconds, note)."""
+    from symlogic.screening.result import r2_score
+
+    if p == "proxyspex" and not _has("lightgbm"):
+        return 0, math.nan, 0.0, "needs lightgbm"
+    try:
+        if p == "kernelshapiq":
+            order = min(2, kernel_order(n, args.kernel_max_features))
+            out = run_kernel(fn, n, args.text_budget, seed, order)
+            note = f"order {order}"
+        else:
+            out = run_sparse_peer(p, fn, n, args.text_budget, seed)
+            note = f"{len(out['mobius'])} Möbius coefficients"
+        return out["queries"], r2_score(y, mobius_predict(out["mobius"], held)), out["seconds"], note
+    except Exception as exc:  # a peer failing is a result, not a crash
+        return 0, math.nan, 0.0, f"error: {type(exc).__name__}: {exc}"[:80]
+
+
 def text_part(args: argparse.Namespace) -> None:
     from text_sentiment import train_head
 
@@ -408,28 +428,25 @@ def text_part(args: argparse.Namespace) -> None:
     per_query = (time.perf_counter() - t1) / args.holdout
     print(f"{args.holdout} held-out uniform masks: {per_query * 1e3:.1f} ms per query")
     rows = []
-    t1 = time.perf_counter()
-    s = screen(fn, n, budget=args.text_budget, names=adapter.variable_names, seed=0, max_order=args.text_order)
-    rows.append(("symlogic.screen", s.queries, r2_score(y, s.predict(held)), time.perf_counter() - t1,
-                 f"{len(s.terms)} terms, {s.status}"))
-    for p in [p for p in args.peers.split(",") if p]:
-        if p == "proxyspex" and not _has("lightgbm"):
-            rows.append((p, 0, math.nan, 0.0, "needs lightgbm"))
-            continue
-        try:
-            if p == "kernelshapiq":
-                order = min(2, kernel_order(n, args.kernel_max_features))
-                out = run_kernel(fn, n, args.text_budget, 0, order)
-                note = f"order {order}"
-            else:
-                out = run_sparse_peer(p, fn, n, args.text_budget, 0)
-                note = f"{len(out['mobius'])} Möbius coefficients"
-            rows.append((p, out["queries"], r2_score(y, mobius_predict(out["mobius"], held)), out["seconds"], note))
-        except Exception as exc:  # a peer failing is a result, not a crash
-            rows.append((p, 0, math.nan, 0.0, f"error: {type(exc).__name__}: {exc}"[:80]))
-    print(f"{'method':<16} {'queries':>7} {'R² (1000 masks)':>16} {'seconds':>8}  note")
-    for name, q, r2, secs, note in rows:
-        print(f"{name:<16} {q:>7,} {r2:>16.4f} {secs:>8.0f}  {note}")
+    seeds = args.text_seeds
+    first: Screening | None = None
+    for seed in seeds:
+        t1 = time.perf_counter()
+        s = screen(fn, n, budget=args.text_budget, names=adapter.variable_names, seed=seed, max_order=args.text_order)
+        first = s if first is None else first
+        rows.append(("symlogic.screen", seed, s.queries, r2_score(y, s.predict(held)), time.perf_counter() - t1,
+                     f"{len(s.terms)} terms, {s.status}"))
+        for p in [p for p in args.peers.split(",") if p]:
+            rows.append((p, seed, *text_peer(p, fn, n, args, seed, held, y)))
+    print(f"{'method':<16} {'seed':>4} {'queries':>7} {'R² (1000 masks)':>16} {'seconds':>8}  note")
+    for name, seed, q, r2, secs, note in rows:
+        print(f"{name:<16} {seed:>4} {q:>7,} {r2:>16.4f} {secs:>8.0f}  {note}")
+    if len(seeds) > 1:
+        for name in dict.fromkeys(r[0] for r in rows):
+            r2s = [r[3] for r in rows if r[0] == name]
+            print(f"{name:<16} mean R² over seeds {','.join(map(str, seeds))}: {float(np.mean(r2s)):.4f}")
+    assert first is not None
+    s = first
     print(f"top words: {', '.join(s.ranking[:12])}")
     sel = select_variables(adapter, k=args.k, screening=s, budget=args.text_budget, batch_size=args.text_batch,
                            device=args.device)
@@ -453,6 +470,7 @@ def main() -> None:
     parser.add_argument("--text-only", action="store_true")
     parser.add_argument("--text-budget", type=int, default=3000)
     parser.add_argument("--text-order", type=int, default=3)
+    parser.add_argument("--text-seeds", default="0", help="seeds of the text runs (the first one is explained)")
     parser.add_argument("--text-batch", type=int, default=256)
     parser.add_argument("--holdout", type=int, default=1000)
     parser.add_argument("--k", type=int, default=8)
@@ -471,6 +489,7 @@ def main() -> None:
     args.terms = _ints(parser, "--terms", args.terms, 1)
     args.seeds = _ints(parser, "--seeds", args.seeds, 0)
     args.budgets = _ints(parser, "--budgets", args.budgets, 1)
+    args.text_seeds = _ints(parser, "--text-seeds", args.text_seeds, 0)
     unknown = [p for p in args.peers.split(",") if p and p not in PEERS]
     if unknown:
         parser.error(f"--peers: unknown {', '.join(unknown)}; use a comma-separated list of {', '.join(PEERS)} "

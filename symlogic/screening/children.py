@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .recover import Atom, as_and_or
+from .recover import Atom, as_and_or, down_set
 
 __all__ = ["Term", "children", "down_set", "parent_terms", "mobius_parents", "next_terms"]
 
@@ -37,11 +37,6 @@ def children(atom: Atom, kids: dict[int, list[int]], max_order: int) -> list[Ato
         if len(child) <= max_order:
             out.append(child)
     return out
-
-
-def down_set(atom: Atom) -> list[Atom]:
-    """The non-empty subsets of ``atom``, smallest first: the Möbius atoms of OR_atom (docs/theory.md §2.2)."""
-    return [s for r in range(1, len(atom) + 1) for s in itertools.combinations(atom, r)]
 
 
 def parent_terms(terms: Sequence[Term], coef: np.ndarray, stderr: np.ndarray, t: np.ndarray, strong: np.ndarray,

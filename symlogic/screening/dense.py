@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .recover import Atom, atom_design, term_design
+from .recover import Atom, atom_design, down_set, term_design
 
 __all__ = ["parity_design", "relaxed_lasso", "dense_atoms", "main_ranking", "MAX_PAIRS"]
 
@@ -149,6 +149,5 @@ def dense_atoms(masks: np.ndarray, values: np.ndarray, found: Sequence[Atom], rn
         if j < len(found):
             atoms.add(found[j])
         else:
-            s = parity[j - len(found)]
-            atoms.update(c for r in range(1, len(s) + 1) for c in itertools.combinations(s, r))
+            atoms.update(down_set(parity[j - len(found)]))
     return sorted(atoms, key=lambda a: (len(a), a))

@@ -292,7 +292,8 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
         The atoms resolved to single candidates (sorted index tuples, the constant excluded).
     """
     full = level0_buckets(n, budget, settings)
-    if _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0] > budget:
+    full_rows0 = _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0]
+    if full_rows0 > budget:
         raise InputError(f"a screening pass over {n} candidates needs at least "
                          f"{minimum_budget(n, settings)} queries, but only {budget} are left; raise budget")
     buckets, plan = _level0(n, probe_buckets(n, full), settings, rng)
@@ -375,8 +376,7 @@ def aliasing_pass(ask: Callable[[np.ndarray], np.ndarray], n: int, rng: np.rando
             stop_factor = STOP_FACTOR * (MISFIT_RESERVE if misfit else 1.0)
         # a probe may start level 0 again with B₀ buckets once (not after a lack of fit, which more
         # buckets do not cure); its rows stay in the caller's fits
-        restart = (level == 0 and len(buckets) < full
-                   and _rows(dictionary_size(full, settings.max_order), full, settings, LEVEL0_SHARE)[0] <= budget - used)
+        restart = level == 0 and len(buckets) < full and full_rows0 <= budget - used
         if restart and not misfit and kept.sum() - 1 > CROWDED * (len(terms) - 1):
             buckets, plan = _level0(n, full, settings, rng)
             continue

@@ -21,7 +21,8 @@ import scipy.linalg as sla
 from scipy import stats
 
 __all__ = ["Fit", "atom_design", "term_design", "normal_equations", "normal_fit", "backward_select",
-           "bonferroni_z", "exceeds_noise", "addition_gains", "best_addition", "swap_within", "global_fit", "as_and_or", "ROW_CHUNK"]
+           "bonferroni_z", "exceeds_noise", "down_set", "addition_gains", "best_addition", "swap_within", "global_fit",
+           "as_and_or", "ROW_CHUNK"]
 
 #: Rows of a design built at a time (bounds the temporary [rows, atoms, order] boolean array).
 ROW_CHUNK = 8192
@@ -263,7 +264,8 @@ def global_fit(masks: np.ndarray, values: np.ndarray, terms: Sequence[tuple[str,
     return kept, Fit(np.arange(idx.size), final.coef, final.stderr, final.resid_std, final.dof)
 
 
-def _subsets(atom: Atom) -> list[Atom]:
+def down_set(atom: Atom) -> list[Atom]:
+    """The non-empty subsets of ``atom``, smallest first: the Möbius atoms of OR_atom (docs/theory.md §2.2)."""
     return [s for r in range(1, len(atom) + 1) for s in itertools.combinations(atom, r)]
 
 
@@ -295,7 +297,7 @@ def as_and_or(atoms: Sequence[Atom], coef: np.ndarray, stderr: np.ndarray, tol_a
         o = (-1) ** (len(top) + 1) * values[top]
         before = after = 0
         updated: dict[Atom, float] = {}
-        for r in _subsets(top):
+        for r in down_set(top):
             old = values.get(r, 0.0)
             new = old - (-1) ** (len(r) + 1) * o
             cut = noise.get(r, tol_abs)
